@@ -1,0 +1,2 @@
+// Package pubsub is redpebble's publish/subscribe hub.
+package pubsub

@@ -1,0 +1,2 @@
+// Package replication follows a Redis master.
+package replication

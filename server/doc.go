@@ -1,0 +1,2 @@
+// Package server is redpebble's Redis-protocol front end.
+package server

@@ -1,0 +1,2 @@
+// Package store keeps redpebble's keyspace in pebble.
+package store
