@@ -1,0 +1,285 @@
+package resp
+
+import (
+	"fmt"
+	"math"
+)
+
+// Kind is the type byte that starts a RESP value.
+type Kind byte
+
+// RESP2 and RESP3 kinds.
+const (
+	KindSimple    Kind = '+'
+	KindError     Kind = '-'
+	KindInt       Kind = ':'
+	KindBulk      Kind = '$'
+	KindArray     Kind = '*'
+	KindNull      Kind = '_' // RESP3
+	KindDouble    Kind = ',' // RESP3
+	KindBool      Kind = '#' // RESP3
+	KindBlobError Kind = '!' // RESP3
+	KindVerbatim  Kind = '=' // RESP3
+	KindBigNumber Kind = '(' // RESP3
+	KindMap       Kind = '%' // RESP3
+	KindSet       Kind = '~' // RESP3
+	KindAttribute Kind = '|' // RESP3
+	KindPush      Kind = '>' // RESP3
+)
+
+// Value is one parsed RESP value.
+//
+// Str holds the text of simple strings, errors, bulk strings, doubles, big
+// numbers and verbatim strings (with their "txt:" prefix); it aliases the
+// parsed buffer. Int holds integers and booleans (1 or 0). Array holds the
+// elements of arrays, sets and pushes, and the keys and values of maps and
+// attributes in turn (2n elements). Null is set for $-1, *-1 and _.
+type Value struct {
+	Kind  Kind
+	Str   []byte
+	Int   int64
+	Array []Value
+	Null  bool
+}
+
+// maxDepth bounds the nesting ParseValue accepts, so hostile input cannot
+// recurse without bound.
+const maxDepth = 512
+
+// ParseValue parses one complete RESP2 or RESP3 value from the start of b
+// and returns it with the number of bytes it took. It returns ErrIncomplete
+// when b ends inside the value, and a *ProtocolError (errors.Is
+// ErrProtocol) for malformed input. It never panics and never allocates
+// more than a small multiple of len(b): a count larger than b could hold
+// is ErrIncomplete before anything is allocated.
+func ParseValue(b []byte) (v Value, n int, err error) {
+	return parseValue(b, 0, 0)
+}
+
+func protoErrf(format string, args ...any) error {
+	return &ProtocolError{Reply: "Protocol error: " + fmt.Sprintf(format, args...)}
+}
+
+// readLine returns the end of the CRLF-terminated line starting at pos:
+// the index of its '\r'.
+func readLine(b []byte, pos int) (int, error) {
+	for j := pos; j < len(b); j++ {
+		if b[j] == '\r' {
+			if j+1 >= len(b) {
+				return 0, ErrIncomplete
+			}
+			if b[j+1] != '\n' {
+				return 0, protoErrf("expected LF after CR at offset %d", j)
+			}
+			return j, nil
+		}
+		if b[j] == '\n' {
+			return 0, protoErrf("bare LF at offset %d", j)
+		}
+	}
+	return 0, ErrIncomplete
+}
+
+func parseValue(b []byte, pos, depth int) (Value, int, error) {
+	if pos >= len(b) {
+		return Value{}, 0, ErrIncomplete
+	}
+	if depth > maxDepth {
+		return Value{}, 0, protoErrf("nesting deeper than %d", maxDepth)
+	}
+	k := Kind(b[pos])
+	cr, err := readLine(b, pos+1)
+	if err != nil {
+		return Value{}, 0, err
+	}
+	line := b[pos+1 : cr]
+	next := cr + 2
+	v := Value{Kind: k}
+	switch k {
+	case KindSimple, KindError, KindDouble, KindBigNumber:
+		v.Str = line
+		return v, next - pos, nil
+	case KindInt:
+		ll, ok := string2ll(line)
+		if !ok {
+			return Value{}, 0, protoErrf("invalid integer %q", line)
+		}
+		v.Int = ll
+		return v, next - pos, nil
+	case KindNull:
+		if len(line) != 0 {
+			return Value{}, 0, protoErrf("invalid null")
+		}
+		v.Null = true
+		return v, next - pos, nil
+	case KindBool:
+		switch string(line) {
+		case "t":
+			v.Int = 1
+		case "f":
+		default:
+			return Value{}, 0, protoErrf("invalid boolean %q", line)
+		}
+		return v, next - pos, nil
+	case KindBulk, KindBlobError, KindVerbatim:
+		ll, ok := string2ll(line)
+		if !ok || ll < -1 || (ll == -1 && k != KindBulk) {
+			return Value{}, 0, protoErrf("invalid bulk length")
+		}
+		if ll == -1 {
+			v.Null = true
+			return v, next - pos, nil
+		}
+		if int64(len(b)-next) < ll || int64(len(b)-next)-ll < 2 {
+			return Value{}, 0, ErrIncomplete
+		}
+		end := next + int(ll)
+		if b[end] != '\r' || b[end+1] != '\n' {
+			return Value{}, 0, protoErrf("bulk not followed by CRLF at offset %d", end)
+		}
+		v.Str = b[next:end]
+		return v, end + 2 - pos, nil
+	case KindArray, KindMap, KindSet, KindAttribute, KindPush:
+		ll, ok := string2ll(line)
+		if !ok || ll < -1 || ll > math.MaxInt32 || (ll == -1 && k != KindArray) {
+			return Value{}, 0, protoErrf("invalid multibulk length")
+		}
+		if ll == -1 {
+			v.Null = true
+			return v, next - pos, nil
+		}
+		elems := ll
+		if k == KindMap || k == KindAttribute {
+			elems *= 2
+		}
+		// Every element takes at least 3 bytes ("_\r\n"): a count the
+		// buffer cannot hold is incomplete, and is never allocated.
+		if elems > int64(len(b)-next)/3 {
+			return Value{}, 0, ErrIncomplete
+		}
+		v.Array = make([]Value, 0, elems)
+		for i := int64(0); i < elems; i++ {
+			e, m, err := parseValue(b, next, depth+1)
+			if err != nil {
+				return Value{}, 0, err
+			}
+			v.Array = append(v.Array, e)
+			next += m
+		}
+		return v, next - pos, nil
+	}
+	return Value{}, 0, protoErrf("unknown type byte %q", byte(k))
+}
+
+// findLineEnd looks for the terminator t of a header or inline line that
+// starts at start, as Redis's strchr does: a NUL byte hides everything after
+// it. It returns the terminator's index, or ErrIncomplete, or the tooBig
+// error when the line outgrows limit bytes (terminator excluded) — the
+// limit is applied to the line alone, whatever else is buffered.
+func findLineEnd(b []byte, start int, t byte, limit int, tooBig string) (int, error) {
+	for j := start; j < len(b); j++ {
+		if b[j] == t {
+			if j-start > limit {
+				return 0, &ProtocolError{Reply: tooBig}
+			}
+			return j, nil
+		}
+		if b[j] == 0 {
+			break
+		}
+	}
+	if len(b)-start > limit {
+		return 0, &ProtocolError{Reply: tooBig}
+	}
+	return 0, ErrIncomplete
+}
+
+// ParseCommand parses one client command from the start of b as Redis's
+// processInputBuffer does: a multibulk "*<n>\r\n$<len>\r\n<arg>\r\n..." if
+// b starts with '*', else an inline line split by SplitArgs. It returns the
+// arguments and n, the exact number of bytes the command took (replication
+// offsets count these). An empty command (*0, a negative count, a blank
+// line) returns no arguments and n > 0: skip n bytes and go on.
+//
+// Multibulk arguments alias b; inline ones are copies. maxBulk is
+// proto-max-bulk-len (<= 0 means the 512MB default). Errors are
+// ErrIncomplete, or a *ProtocolError whose Reply is Redis's exact text.
+// Lengths are checked the way Guard checks them, so the two agree.
+func ParseCommand(b []byte, maxBulk int64) (args [][]byte, n int, err error) {
+	if len(b) == 0 {
+		return nil, 0, ErrIncomplete
+	}
+	if maxBulk <= 0 {
+		maxBulk = defaultMaxBulkLen
+	}
+	if b[0] != '*' {
+		return parseInline(b)
+	}
+	cr, err := findLineEnd(b, 0, '\r', defaultMaxInlineLen, msgTooBigMbulkCount)
+	if err != nil {
+		return nil, 0, err
+	}
+	if cr+1 >= len(b) {
+		return nil, 0, ErrIncomplete
+	}
+	count, ok := string2ll(b[1:cr])
+	if !ok || count > defaultMaxMultibulkLen {
+		return nil, 0, &ProtocolError{Reply: msgInvalidMultibulkLength}
+	}
+	pos := cr + 2 // Redis skips the byte after '\r' without looking at it
+	if count <= 0 {
+		return nil, pos, nil
+	}
+	// Each argument takes at least 6 bytes ("$0\r\n\r\n").
+	args = make([][]byte, 0, min(count, int64(len(b)-pos)/6+1))
+	for i := int64(0); i < count; i++ {
+		if pos >= len(b) {
+			return nil, 0, ErrIncomplete
+		}
+		cr, err := findLineEnd(b, pos, '\r', defaultMaxInlineLen, msgTooBigBulkCount)
+		if err != nil {
+			return nil, 0, err
+		}
+		if cr+1 >= len(b) {
+			return nil, 0, ErrIncomplete
+		}
+		if b[pos] != '$' {
+			return nil, 0, &ProtocolError{Reply: expectedDollar(b[pos])}
+		}
+		ll, ok := string2ll(b[pos+1 : cr])
+		if !ok || ll < 0 || ll > maxBulk {
+			return nil, 0, &ProtocolError{Reply: msgInvalidBulkLength}
+		}
+		pos = cr + 2
+		if int64(len(b)-pos) < ll || int64(len(b)-pos)-ll < 2 {
+			return nil, 0, ErrIncomplete
+		}
+		args = append(args, b[pos:pos+int(ll)])
+		pos += int(ll) + 2 // the two bytes after the data are not checked
+	}
+	return args, pos, nil
+}
+
+// parseInline is processInlineBuffer.
+func parseInline(b []byte) ([][]byte, int, error) {
+	nl, err := findLineEnd(b, 0, '\n', defaultMaxInlineLen, msgTooBigInline)
+	if err != nil {
+		return nil, 0, err
+	}
+	line := b[:nl]
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	parts, err := SplitArgs(string(line))
+	if err != nil {
+		return nil, 0, &ProtocolError{Reply: msgUnbalancedQuotes}
+	}
+	var args [][]byte
+	if len(parts) > 0 {
+		args = make([][]byte, len(parts))
+		for i, p := range parts {
+			args[i] = []byte(p)
+		}
+	}
+	return args, nl + 1, nil
+}
