@@ -64,10 +64,18 @@ func (e *OpenError) Unwrap() []error { return []error{ErrFatal, e.Err} }
 // error Redis would stop with. name is only used to label errors; include
 // paths are resolved against the working directory (or dir, once set).
 func Parse(r io.Reader, name string) (*Config, []string, error) {
-	c := newConfig(osFS{})
+	return parseFS(r, name, osFS{})
+}
+
+func parseFS(r io.Reader, name string, fsys fileSystem) (*Config, []string, error) {
+	c := newConfig(fsys)
 	data, err := io.ReadAll(io.LimitReader(r, maxConfigBytes+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("config: reading %s: %w", name, err)
+	}
+	c.total = len(data)
+	if c.total > maxConfigBytes {
+		return nil, nil, &FatalError{File: name, Reason: "configuration larger than 64 MiB"}
 	}
 	if err := c.load(string(data), name); err != nil {
 		return nil, nil, err

@@ -411,5 +411,7 @@ func parseRaw(_ *Config, args []string, _ value) (value, string) {
 func getRaw(v value) string { return strings.Join(v.list, " ") }
 
 func rewriteRaw(st *rewriteState, d *directive, v, def value) {
-	st.rewriteLine(d.name, d.name+" "+strings.Join(v.list, " "), !v.equal(def))
+	// Redis always writes latency-tracking-info-percentiles.
+	force := !v.equal(def) || d.name == "latency-tracking-info-percentiles"
+	st.rewriteLine(d.name, d.name+" "+strings.Join(v.list, " "), force)
 }
