@@ -114,6 +114,9 @@ type decoder struct {
 	spans    []int
 	fields   [][]byte
 	dup      map[string]struct{}
+
+	// onValue, when set (tests), sees each key record's value byte range.
+	onValue func(typ byte, start, end int64)
 }
 
 func newDecoder(r io.Reader, h Handler, o Options) *decoder {
@@ -340,8 +343,12 @@ func (d *decoder) body() error {
 			if d.key, err = r.readString(d.key, "key"); err != nil {
 				return err
 			}
+			vstart := r.off
 			if err := d.value(op, info); err != nil {
 				return err
+			}
+			if d.onValue != nil {
+				d.onValue(op, vstart, r.off)
 			}
 			info = KeyInfo{Idle: -1, Freq: -1}
 		}
