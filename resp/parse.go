@@ -206,6 +206,26 @@ func findLineEnd(b []byte, start int, t byte, limit int, tooBig string) (int, er
 // ErrIncomplete, or a *ProtocolError whose Reply is Redis's exact text.
 // Lengths are checked the way Guard checks them, so the two agree.
 func ParseCommand(b []byte, maxBulk int64) (args [][]byte, n int, err error) {
+	var st cmdState
+	return st.parse(b, maxBulk)
+}
+
+// cmdState is a resumable command parse: after ErrIncomplete, calling
+// parse again with the same bytes plus more continues where it stopped, so
+// a reader does not rescan the arguments it has already seen.
+type cmdState struct {
+	count int64 // argument count, 0 until the header is parsed
+	pos   int   // where parsing resumes, relative to the command start
+	offs  []int // start and end of each complete argument
+}
+
+func (st *cmdState) reset() {
+	st.count = 0
+	st.pos = 0
+	st.offs = st.offs[:0]
+}
+
+func (st *cmdState) parse(b []byte, maxBulk int64) (args [][]byte, n int, err error) {
 	if len(b) == 0 {
 		return nil, 0, ErrIncomplete
 	}
@@ -215,24 +235,28 @@ func ParseCommand(b []byte, maxBulk int64) (args [][]byte, n int, err error) {
 	if b[0] != '*' {
 		return parseInline(b)
 	}
-	cr, err := findLineEnd(b, 0, '\r', defaultMaxInlineLen, msgTooBigMbulkCount)
-	if err != nil {
-		return nil, 0, err
+	if st.count == 0 {
+		cr, err := findLineEnd(b, 0, '\r', defaultMaxInlineLen, msgTooBigMbulkCount)
+		if err != nil {
+			return nil, 0, err
+		}
+		if cr+1 >= len(b) {
+			return nil, 0, ErrIncomplete
+		}
+		count, ok := string2ll(b[1:cr])
+		if !ok || count > defaultMaxMultibulkLen {
+			return nil, 0, &ProtocolError{Reply: msgInvalidMultibulkLength}
+		}
+		// Redis skips the byte after '\r' without looking at it.
+		if count <= 0 {
+			return nil, cr + 2, nil
+		}
+		st.count = count
+		st.pos = cr + 2
+		st.offs = st.offs[:0]
 	}
-	if cr+1 >= len(b) {
-		return nil, 0, ErrIncomplete
-	}
-	count, ok := string2ll(b[1:cr])
-	if !ok || count > defaultMaxMultibulkLen {
-		return nil, 0, &ProtocolError{Reply: msgInvalidMultibulkLength}
-	}
-	pos := cr + 2 // Redis skips the byte after '\r' without looking at it
-	if count <= 0 {
-		return nil, pos, nil
-	}
-	// Each argument takes at least 6 bytes ("$0\r\n\r\n").
-	args = make([][]byte, 0, min(count, int64(len(b)-pos)/6+1))
-	for i := int64(0); i < count; i++ {
+	pos := st.pos
+	for int64(len(st.offs)/2) < st.count {
 		if pos >= len(b) {
 			return nil, 0, ErrIncomplete
 		}
@@ -250,13 +274,19 @@ func ParseCommand(b []byte, maxBulk int64) (args [][]byte, n int, err error) {
 		if !ok || ll < 0 || ll > maxBulk {
 			return nil, 0, &ProtocolError{Reply: msgInvalidBulkLength}
 		}
-		pos = cr + 2
-		if int64(len(b)-pos) < ll || int64(len(b)-pos)-ll < 2 {
+		if int64(len(b)-(cr+2)) < ll || int64(len(b)-(cr+2))-ll < 2 {
 			return nil, 0, ErrIncomplete
 		}
-		args = append(args, b[pos:pos+int(ll)])
+		pos = cr + 2
+		st.offs = append(st.offs, pos, pos+int(ll))
 		pos += int(ll) + 2 // the two bytes after the data are not checked
+		st.pos = pos
 	}
+	args = make([][]byte, st.count)
+	for i := range args {
+		args[i] = b[st.offs[2*i]:st.offs[2*i+1]:st.offs[2*i+1]]
+	}
+	st.reset()
 	return args, pos, nil
 }
 

@@ -1,0 +1,240 @@
+package resp
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/iotest"
+)
+
+// addSeeds adds every file under testdata/resp as a seed, plus extra.
+func addSeeds(f *testing.F, extra ...string) {
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "resp", "*"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range extra {
+		f.Add([]byte(s))
+	}
+}
+
+var seedCommands = []string{
+	"*1\r\n$4\r\nPING\r\n",
+	"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\nPING\r\n*0\r\n*-1\r\n\n",
+	"*1\rX$4\rXPINGxx",
+	"ECHO \"a\\x41\" 'b\\'c'\r\n",
+	"*1\r\n$99999999999\r\n",
+	"*1\r\nx3\r\n",
+	"*2147483648\r\n",
+	"a\x00b\r\n",
+}
+
+// FuzzParseValue: no panic, n within bounds, the result does not depend
+// on how much follows, and a prefix is incomplete or the same error.
+func FuzzParseValue(f *testing.F) {
+	addSeeds(f, "+OK\r\n", "*2\r\n:1\r\n$1\r\nx\r\n", "%1\r\n+a\r\n#t\r\n", "*-1\r\n", ">2\r\n~1\r\n_\r\n,1.5\r\n", "=6\r\ntxt:hi\r\n")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, n, err := ParseValue(b)
+		if err != nil {
+			if !errors.Is(err, ErrIncomplete) && !errors.Is(err, ErrProtocol) {
+				t.Fatalf("unexpected error kind %v", err)
+			}
+			return
+		}
+		if n <= 0 || n > len(b) {
+			t.Fatalf("n=%d len=%d", n, len(b))
+		}
+		_ = v
+		// Split in two: the first part alone is incomplete.
+		for _, k := range []int{0, n / 2, n - 1} {
+			if _, _, err := ParseValue(b[:k]); !errors.Is(err, ErrIncomplete) {
+				t.Fatalf("prefix %d of complete value: %v", k, err)
+			}
+		}
+		if _, n2, err := ParseValue(append(b[:n:n], "garbage"...)); err != nil || n2 != n {
+			t.Fatalf("trailing bytes changed result: %v %d", err, n2)
+		}
+	})
+}
+
+// FuzzParseCommand: no panic; whole and split in two give the same.
+func FuzzParseCommand(f *testing.F) {
+	addSeeds(f, seedCommands...)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		args, n, err := ParseCommand(b, 0)
+		if err != nil {
+			if !errors.Is(err, ErrIncomplete) && !errors.Is(err, ErrProtocol) {
+				t.Fatalf("unexpected error kind %v", err)
+			}
+			return
+		}
+		if n <= 0 || n > len(b) {
+			t.Fatalf("n=%d len=%d", n, len(b))
+		}
+		// Resuming after a split gives the same command.
+		for _, k := range []int{n / 2, n - 1} {
+			var st cmdState
+			if _, _, err := st.parse(b[:k], 0); err == nil {
+				t.Fatalf("prefix %d of a %d-byte command parsed", k, n)
+			}
+			args2, n2, err := st.parse(b, 0)
+			if err != nil || n2 != n || len(args2) != len(args) {
+				t.Fatalf("resumed parse differs: %v %d", err, n2)
+			}
+			for i := range args {
+				if !bytes.Equal(args[i], args2[i]) {
+					t.Fatalf("arg %d differs", i)
+				}
+			}
+		}
+	})
+}
+
+// FuzzSplitArgs: no panic, and quoting each argument back gives the same
+// arguments.
+func FuzzSplitArgs(f *testing.F) {
+	for _, s := range []string{"set a b", `"a\x41\n" 'b\'c'`, `a"b"`, `"unterminated`, "a\vb \"c\"\fd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		args, err := SplitArgs(line)
+		if err != nil {
+			if !errors.Is(err, ErrUnbalancedQuotes) {
+				t.Fatal(err)
+			}
+			return
+		}
+		// Round trip: quote each argument with \xHH escapes.
+		var q []byte
+		for _, a := range args {
+			q = append(q, '"')
+			for i := 0; i < len(a); i++ {
+				q = append(q, '\\', 'x', "0123456789abcdef"[a[i]>>4], "0123456789abcdef"[a[i]&15])
+			}
+			q = append(q, '"', ' ')
+		}
+		back, err := SplitArgs(string(q))
+		if err != nil || len(back) != len(args) {
+			t.Fatalf("round trip: %v %q vs %q", err, back, args)
+		}
+		for i := range args {
+			if back[i] != args[i] {
+				t.Fatalf("round trip arg %d: %q vs %q", i, back[i], args[i])
+			}
+		}
+	})
+}
+
+// FuzzGuard feeds the guard the input split at fuzzed points and checks it
+// against ParseCommand, its naive twin: the commands it passes are the
+// commands Redis would run, in order, and a violation yields Redis's reply.
+func FuzzGuard(f *testing.F) {
+	for _, s := range seedCommands {
+		f.Add([]byte(s), uint16(1), uint16(3))
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "resp", "*"))
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b, uint16(7), uint16(100))
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte, chunk, bufSize uint16) {
+		chunks := chunked(in, int(chunk%64))
+		passed, wrote, err := drain(t, chunks, DefaultLimits(), int(bufSize%300)+1)
+		want, perr := parseAll(t, in)
+		got, gerr := parseAll(t, passed)
+		if gerr != nil && !errors.Is(gerr, ErrIncomplete) {
+			t.Fatalf("guard passed unparsable bytes %q: %v", passed, gerr)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("guard passed %d commands, Redis runs %d\nin=%q\npassed=%q", len(got), len(want), in, passed)
+		}
+		for i := range want {
+			if len(got[i]) != len(want[i]) {
+				t.Fatalf("command %d differs: %q vs %q", i, got[i], want[i])
+			}
+			for j := range want[i] {
+				if got[i][j] != want[i][j] {
+					t.Fatalf("command %d differs: %q vs %q", i, got[i], want[i])
+				}
+			}
+		}
+		var pe *ProtocolError
+		switch {
+		case errors.As(perr, &pe):
+			if string(wrote) != "-ERR "+pe.Reply+"\r\n" || !errors.Is(err, ErrProtocol) {
+				t.Fatalf("want reply %q, guard wrote %q (%v)", pe.Reply, wrote, err)
+			}
+		default:
+			if len(wrote) != 0 || err != io.EOF {
+				t.Fatalf("guard failed a valid stream: %q %v", wrote, err)
+			}
+		}
+		// Canonical input passes byte for byte.
+		if perr == nil && isCanonical(in) && !bytes.Equal(passed, in) {
+			t.Fatalf("canonical input changed: %q -> %q", in, passed)
+		}
+	})
+}
+
+// isCanonical reports whether in is a sequence of complete, non-empty
+// multibulk commands with CRLF everywhere, which the guard must pass
+// unchanged.
+func isCanonical(in []byte) bool {
+	for len(in) > 0 {
+		if in[0] != '*' {
+			return false
+		}
+		args, n, err := ParseCommand(in, 0)
+		if err != nil || len(args) == 0 {
+			return false
+		}
+		var re []byte
+		re = AppendArrayLen(re, len(args))
+		for _, a := range args {
+			re = AppendBulk(re, a)
+		}
+		if !bytes.Equal(re, in[:n]) {
+			return false
+		}
+		in = in[n:]
+	}
+	return true
+}
+
+// FuzzEOFMarkReader: the payload before the mark comes out exactly, however
+// the stream is split, and what follows stays in the Reader.
+func FuzzEOFMarkReader(f *testing.F) {
+	f.Add([]byte("REDIS0011\xff"), []byte("tail"), uint8(0))
+	f.Add([]byte("0123456789abcdef0123456789abcdef0123456"), []byte(""), uint8(1))
+	f.Add([]byte(""), []byte("*1\r\n$4\r\nPING\r\n"), uint8(2))
+	mark := []byte("0123456789abcdef0123456789abcdef01234567")
+	f.Fuzz(func(t *testing.T, payload, after []byte, mode uint8) {
+		if bytes.Contains(append(payload, mark[:len(mark)-1]...), mark) {
+			return // the payload itself contains the mark
+		}
+		stream := append(append(append([]byte{}, payload...), mark...), after...)
+		var src io.Reader = bytes.NewReader(stream)
+		switch mode % 3 {
+		case 1:
+			src = iotest.OneByteReader(src)
+		case 2:
+			src = iotest.HalfReader(src)
+		}
+		r := NewReader(src)
+		got, err := io.ReadAll(NewEOFMarkReader(r, mark))
+		if err != nil || !bytes.Equal(got, payload) {
+			t.Fatalf("payload %q, got %q, %v", payload, got, err)
+		}
+		rest, _ := io.ReadAll(r)
+		if !bytes.Equal(rest, after) {
+			t.Fatalf("after %q, got %q", after, rest)
+		}
+	})
+}
