@@ -77,6 +77,22 @@ func (g *gen) pick(s ...string) string { return s[g.r.Intn(len(s))] }
 func (g *gen) chance(p float64) bool   { return g.r.Float64() < p }
 func (g *gen) key() string             { return diffKeys[g.r.Intn(len(diffKeys))] }
 
+// intKey returns a key mostly holding integers, sometimes any key.
+func (g *gen) intKey() string {
+	if g.chance(0.8) {
+		return g.pick("n", "k:1")
+	}
+	return g.key()
+}
+
+// floatKey returns a key mostly holding floats, sometimes any key.
+func (g *gen) floatKey() string {
+	if g.chance(0.8) {
+		return "m"
+	}
+	return g.key()
+}
+
 func (g *gen) keys(min, max int) []string {
 	n := min + g.r.Intn(max-min+1)
 	ks := make([]string, n)
@@ -84,6 +100,23 @@ func (g *gen) keys(min, max int) []string {
 		ks[i] = g.key()
 	}
 	return ks
+}
+
+// numericKeys mostly hold numbers, so INCR and friends mostly succeed.
+var numericKeys = map[string]bool{"n": true, "m": true, "k:1": true}
+
+// valueFor returns a value to store at key.
+func (g *gen) valueFor(key string) string {
+	if numericKeys[key] && g.chance(0.8) {
+		if key == "m" {
+			return g.pick("0", "1.5", "-2.25", "100", "3.0e2", "0.1", "1e10", "-0.5", "10")
+		}
+		if g.chance(0.8) {
+			return strconv.Itoa(g.r.Intn(2001) - 1000)
+		}
+		return g.pick("0", "9223372036854775806", "-9223372036854775807", "10000", "9999")
+	}
+	return g.value()
 }
 
 func (g *gen) value() string {
@@ -113,7 +146,7 @@ func (g *gen) value() string {
 }
 
 func (g *gen) intArg() string {
-	if g.chance(0.7) {
+	if g.chance(0.85) {
 		return strconv.Itoa(g.r.Intn(201) - 100)
 	}
 	return g.pick("0", "9223372036854775807", "-9223372036854775808", "9223372036854775806", "-9223372036854775807",
@@ -177,7 +210,8 @@ func (g *gen) expireOpt() []string {
 }
 
 func (g *gen) genSet() diffCmd {
-	args := []string{"SET", g.key(), g.value()}
+	k := g.key()
+	args := []string{"SET", k, g.valueFor(k)}
 	var opts [][]string
 	if g.chance(0.3) {
 		opts = append(opts, []string{g.pick("NX", "XX")})
@@ -217,9 +251,11 @@ func (g *gen) genGetex() diffCmd {
 	case 1:
 		args = append(args, "PERSIST")
 	case 2:
-		args = append(args, g.pick("FOO", "EX", "KEEPTTL", "NX"))
-	case 3:
-		args = append(args, append(g.expireOpt(), "PERSIST")...)
+		if g.chance(0.3) {
+			args = append(args, g.pick("FOO", "EX", "KEEPTTL", "NX"))
+		} else {
+			args = append(args, append(g.expireOpt(), "PERSIST")...)
+		}
 	default:
 		args = append(args, g.expireOpt()...)
 	}
@@ -356,11 +392,12 @@ var generators = []genFunc{
 	{3, func(g *gen) diffCmd {
 		args := []string{g.pick("MSET", "MSETNX")}
 		for i, n := 0, 1+g.r.Intn(3); i < n; i++ {
-			args = append(args, g.key(), g.value())
+			k := g.key()
+			args = append(args, k, g.valueFor(k))
 		}
 		return exact(args...)
 	}},
-	{2, func(g *gen) diffCmd { return exact("SETNX", g.key(), g.value()) }},
+	{2, func(g *gen) diffCmd { k := g.key(); return exact("SETNX", k, g.valueFor(k)) }},
 	{2, func(g *gen) diffCmd {
 		t := g.relSec()
 		if g.chance(0.2) {
@@ -375,7 +412,7 @@ var generators = []genFunc{
 		}
 		return exact("PSETEX", g.key(), t, g.value())
 	}},
-	{2, func(g *gen) diffCmd { return exact("GETSET", g.key(), g.value()) }},
+	{2, func(g *gen) diffCmd { k := g.key(); return exact("GETSET", k, g.valueFor(k)) }},
 	{2, func(g *gen) diffCmd { return exact("GETDEL", g.key()) }},
 	{4, (*gen).genGetex},
 	{4, func(g *gen) diffCmd { return exact("APPEND", g.key(), g.value()) }},
@@ -385,7 +422,14 @@ var generators = []genFunc{
 		if g.chance(0.1) {
 			name = "SUBSTR"
 		}
-		return exact(name, g.key(), g.intArg(), g.intArg())
+		start, end := strconv.Itoa(g.r.Intn(41)-20), strconv.Itoa(g.r.Intn(41)-20)
+		if g.chance(0.1) {
+			start = g.intArg()
+		}
+		if g.chance(0.1) {
+			end = g.intArg()
+		}
+		return exact(name, g.key(), start, end)
 	}},
 	{4, func(g *gen) diffCmd {
 		off := strconv.Itoa(g.r.Intn(60))
@@ -405,9 +449,9 @@ var generators = []genFunc{
 		}
 		return exact("SETRANGE", g.key(), off, val)
 	}},
-	{3, func(g *gen) diffCmd { return exact(g.pick("INCR", "DECR"), g.key()) }},
-	{4, func(g *gen) diffCmd { return exact(g.pick("INCRBY", "DECRBY"), g.key(), g.intArg()) }},
-	{3, func(g *gen) diffCmd { return exact("INCRBYFLOAT", g.key(), g.floatArg()) }},
+	{3, func(g *gen) diffCmd { return exact(g.pick("INCR", "DECR"), g.intKey()) }},
+	{4, func(g *gen) diffCmd { return exact(g.pick("INCRBY", "DECRBY"), g.intKey(), g.intArg()) }},
+	{3, func(g *gen) diffCmd { return exact("INCRBYFLOAT", g.floatKey(), g.floatArg()) }},
 	{3, (*gen).genLCS},
 	{3, func(g *gen) diffCmd { return exact(append([]string{g.pick("DEL", "UNLINK")}, g.keys(1, 4)...)...) }},
 	{2, func(g *gen) diffCmd { return exact(append([]string{"EXISTS"}, g.keys(1, 4)...)...) }},
@@ -438,7 +482,7 @@ var generators = []genFunc{
 	{1, func(g *gen) diffCmd { return diffCmd{args: []string{"RANDOMKEY"}, mode: cmpRandomKey} }},
 	{1, func(g *gen) diffCmd { return exact(append([]string{"TOUCH"}, g.keys(1, 3)...)...) }},
 	{3, func(g *gen) diffCmd {
-		switch sub := g.pick("ENCODING", "ENCODING", "REFCOUNT", "IDLETIME", "FREQ", "NOSUCH"); sub {
+		switch sub := g.pick("ENCODING", "ENCODING", "ENCODING", "REFCOUNT", "REFCOUNT", "IDLETIME", "FREQ", "NOSUCH"); sub {
 		case "IDLETIME", "FREQ":
 			return diffCmd{args: []string{"OBJECT", sub, g.key()}, mode: cmpTypeOnly}
 		default:
