@@ -46,7 +46,7 @@ func TestTruncated(t *testing.T) {
 // error; with the CRC zeroed (verification off) structural checks must
 // still never panic, and any error must be marked.
 func TestFlipped(t *testing.T) {
-	n := 300
+	n := 120
 	if testing.Short() {
 		n = 30
 	}

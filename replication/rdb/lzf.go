@@ -30,8 +30,8 @@ func lzfDecompress(dst, src []byte, outLen int) ([]byte, error) {
 	if cap(dst) < outLen {
 		dst = make([]byte, 0, outLen)
 	}
-	out := dst[:0]
-	ip := 0
+	out := dst[:outLen]
+	op, ip := 0, 0
 	for ip < len(src) {
 		ctrl := int(src[ip])
 		ip++
@@ -40,10 +40,11 @@ func lzfDecompress(dst, src []byte, outLen int) ([]byte, error) {
 			if ip+n > len(src) {
 				return nil, fmt.Errorf("rdb: lzf: literal run past end of input at %d: %w", ip-1, ErrCorrupt)
 			}
-			if len(out)+n > outLen {
+			if op+n > outLen {
 				return nil, fmt.Errorf("rdb: lzf: output exceeds %d bytes at input %d: %w", outLen, ip-1, ErrCorrupt)
 			}
-			out = append(out, src[ip:ip+n]...)
+			copy(out[op:], src[ip:ip+n])
+			op += n
 			ip += n
 			continue
 		}
@@ -58,22 +59,28 @@ func lzfDecompress(dst, src []byte, outLen int) ([]byte, error) {
 		if ip >= len(src) {
 			return nil, fmt.Errorf("rdb: lzf: truncated back-reference at %d: %w", ip-1, ErrCorrupt)
 		}
-		ref := len(out) - ((ctrl & 0x1f) << 8) - 1 - int(src[ip])
+		ref := op - ((ctrl & 0x1f) << 8) - 1 - int(src[ip])
 		ip++
 		n += 2
 		if ref < 0 {
 			return nil, fmt.Errorf("rdb: lzf: back-reference before start at input %d: %w", ip-1, ErrCorrupt)
 		}
-		if len(out)+n > outLen {
+		if op+n > outLen {
 			return nil, fmt.Errorf("rdb: lzf: output exceeds %d bytes at input %d: %w", outLen, ip-1, ErrCorrupt)
 		}
-		// Byte by byte: the regions may overlap (run-length style references).
+		if ref+n <= op {
+			copy(out[op:op+n], out[ref:ref+n])
+			op += n
+			continue
+		}
+		// Overlapping (run-length style) reference: byte by byte.
 		for i := 0; i < n; i++ {
-			out = append(out, out[ref+i])
+			out[op] = out[ref+i]
+			op++
 		}
 	}
-	if len(out) != outLen {
-		return nil, fmt.Errorf("rdb: lzf: produced %d bytes, want %d: %w", len(out), outLen, ErrCorrupt)
+	if op != outLen {
+		return nil, fmt.Errorf("rdb: lzf: produced %d bytes, want %d: %w", op, outLen, ErrCorrupt)
 	}
 	return out, nil
 }
