@@ -82,3 +82,5 @@ func fatal(line int, text, reason string) string {
 	return "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line " +
 		itoa(int64(line)) + "\n>>> '" + text + "'\n" + reason
 }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
