@@ -849,14 +849,13 @@ func (p *pairIter) next(s1, s2 []byte) (a, b []byte, ok bool, err error) {
 // packed decodes the single-blob encodings of sets, sorted sets and hashes.
 // Like Redis' integrity checks, it rejects duplicate members/fields.
 func (d *decoder) packed(c *coll, typ byte) error {
-	var minExpire int64
 	var err error
 	if typ == typeHashListpackEx {
-		if minExpire, err = d.r.readMillis("hash min expire"); err != nil {
+		// minExpire is a hint only: each field carries its absolute expiry.
+		if _, err = d.r.readMillis("hash min expire"); err != nil {
 			return err
 		}
 	}
-	_ = minExpire // informational: each field carries its absolute expiry
 	what := "listpack"
 	switch typ {
 	case typeZSetZiplist, typeHashZiplist:

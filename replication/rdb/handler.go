@@ -115,8 +115,10 @@ func moduleTypeFromID(id uint64) ModuleType {
 // Handler receives what Decode finds, in file order. Every method returns an
 // error; a non-nil error stops decoding and is returned by Decode unchanged.
 //
-// Byte slices passed to a method are only valid during that call (the
-// decoder reuses its buffers); copy what you keep. The exception is the key
+// Byte slices passed to a method, including those inside struct arguments
+// (StreamGroup.Name, StreamConsumer.Name) and the fields slice of
+// StreamEntry, are only valid during that call (the decoder reuses its
+// buffers); copy what you keep. The exception is the key
 // passed to a StartXxx method, which stays valid until the matching EndXxx
 // returns.
 //
