@@ -1,0 +1,227 @@
+package server
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// commands.json is COMMAND INFO / COMMAND DOCS of Debian's redis-server
+// 7.0.15, produced by gen_commands.py: arity, flags, key positions and ACL
+// categories come from Redis, never from our own judgement.
+//
+//go:embed commands.json
+var commandsJSON []byte
+
+// redisCommand is one entry of commands.json.
+type redisCommand struct {
+	Arity       int            `json:"arity"`
+	Flags       []string       `json:"flags"`
+	First       int            `json:"first"`
+	Last        int            `json:"last"`
+	Step        int            `json:"step"`
+	ACL         []string       `json:"acl"`
+	Subcommands []redisCommand `json:"subcommands"`
+	Name        string         `json:"name"`
+	Info        string         `json:"info"` // raw RESP2 reply of COMMAND INFO <name>
+	Docs        string         `json:"docs"` // raw RESP2 reply of COMMAND DOCS <name>
+}
+
+func loadRedisCommands() map[string]*redisCommand {
+	m := map[string]*redisCommand{}
+	if err := json.Unmarshal(commandsJSON, &m); err != nil {
+		panic("server: commands.json: " + err.Error())
+	}
+	return m
+}
+
+// Command flags, named as Redis names them.
+const (
+	flagWrite = 1 << iota
+	flagReadonly
+	flagDenyOOM
+	flagAdmin
+	flagPubsub
+	flagNoscript
+	flagLoading
+	flagStale
+	flagFast
+	flagNoMulti
+	flagNoAuth
+	flagMayReplicate
+	flagBlocking
+	flagSkipMonitor
+	flagNoPropagate
+)
+
+var flagNames = map[string]int{
+	"write": flagWrite, "readonly": flagReadonly, "denyoom": flagDenyOOM, "admin": flagAdmin,
+	"pubsub": flagPubsub, "noscript": flagNoscript, "loading": flagLoading, "stale": flagStale,
+	"fast": flagFast, "no_multi": flagNoMulti, "no_auth": flagNoAuth, "may_replicate": flagMayReplicate,
+	"blocking": flagBlocking, "skip_monitor": flagSkipMonitor, "no_propagate": flagNoPropagate,
+}
+
+// handler runs one command. It reads c.args and writes its reply with c's
+// reply methods; c.tx is set for commands that touch the keyspace.
+type handler func(c *Client)
+
+// command is one entry of the command table.
+type command struct {
+	name        string // lower case; "config|get" for subcommands
+	arity       int    // as Redis: negative means at least -arity
+	flags       int
+	first, last int // key positions (last -1: to the end)
+	step        int
+	acl         []string
+	fn          handler
+	subs        map[string]*command
+	redis       *redisCommand
+	// consistent makes a read command run on one pebble snapshot (it reads
+	// several records that must agree).
+	consistent bool
+
+	calls, usec, rejected, failed int64 // INFO commandstats, guarded by Server.statsMu
+}
+
+func (c *command) has(f int) bool { return c.flags&f != 0 }
+
+// commandTable maps lower-case names to commands.
+type commandTable map[string]*command
+
+// add registers fn under name ("get", or "config|get" for a subcommand) with
+// Redis's metadata for it. A name missing from commands.json is a programmer
+// error.
+func (t commandTable) add(rc map[string]*redisCommand, name string, fn handler) *command {
+	parent, sub, isSub := strings.Cut(name, "|")
+	var meta *redisCommand
+	if isSub {
+		p := rc[parent]
+		if p == nil {
+			panic("server: no Redis metadata for " + parent)
+		}
+		for i := range p.Subcommands {
+			if p.Subcommands[i].Name == name {
+				meta = &p.Subcommands[i]
+			}
+		}
+	} else {
+		meta = rc[name]
+	}
+	if meta == nil {
+		panic("server: no Redis metadata for " + name)
+	}
+	c := &command{name: name, arity: meta.Arity, first: meta.First, last: meta.Last, step: meta.Step, acl: meta.ACL, fn: fn, redis: meta}
+	for _, f := range meta.Flags {
+		c.flags |= flagNames[f]
+	}
+	if !isSub {
+		if t[name] != nil {
+			panic("server: command registered twice: " + name)
+		}
+		t[name] = c
+		return c
+	}
+	pc := t[parent]
+	if pc == nil {
+		pm := rc[parent]
+		pc = &command{name: parent, arity: pm.Arity, first: pm.First, last: pm.Last, step: pm.Step, acl: pm.ACL, redis: pm}
+		for _, f := range pm.Flags {
+			pc.flags |= flagNames[f]
+		}
+		t[parent] = pc
+	}
+	if pc.subs == nil {
+		pc.subs = map[string]*command{}
+	}
+	pc.subs[sub] = c
+	return c
+}
+
+// names returns the sorted top-level names.
+func (t commandTable) names() []string {
+	out := make([]string, 0, len(t))
+	for n := range t {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// keys returns the positions of the key arguments of args for c.
+func (c *command) keys(args [][]byte) []int {
+	if c.first <= 0 {
+		return nil
+	}
+	last := c.last
+	if last < 0 {
+		last = len(args) + last
+	}
+	step := c.step
+	if step <= 0 {
+		step = 1
+	}
+	var out []int
+	for i := c.first; i <= last && i < len(args); i += step {
+		out = append(out, i)
+	}
+	return out
+}
+
+// lookup finds the command for args (with its subcommand) or returns the
+// error Redis gives.
+func (t commandTable) lookup(args [][]byte) (*command, string) {
+	name := strings.ToLower(string(args[0]))
+	c := t[name]
+	if c == nil {
+		return nil, unknownCommand(args)
+	}
+	if c.subs != nil && len(args) >= 2 {
+		sub := strings.ToLower(string(args[1]))
+		sc := c.subs[sub]
+		if sc == nil {
+			return nil, fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncArg(args[1]), strings.ToUpper(name))
+		}
+		c = sc
+	}
+	if c.fn == nil || (c.arity > 0 && len(args) != c.arity) || (c.arity < 0 && len(args) < -c.arity) {
+		return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", c.name)
+	}
+	return c, ""
+}
+
+func truncArg(a []byte) string {
+	s := string(a)
+	if len(s) > 128 {
+		s = s[:128]
+	}
+	return sanitize(s)
+}
+
+// sanitize replaces newlines as Redis does in error texts built from input.
+func sanitize(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}
+
+// unknownCommand is Redis's text for an unknown command (processCommand in
+// server.c): the arguments are quoted until 128 bytes of them were shown.
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		s := a
+		if room := 128 - b.Len(); len(s) > room {
+			s = s[:room]
+		}
+		b.WriteByte('\'')
+		b.Write(s)
+		b.WriteString("' ")
+	}
+	return sanitize(fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", truncArg(args[0]), b.String()))
+}

@@ -1,0 +1,506 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redpebble/redpebble/pubsub"
+	"github.com/redpebble/redpebble/resp"
+	"github.com/redpebble/redpebble/server/config"
+	"github.com/redpebble/redpebble/store"
+	"github.com/tidwall/redcon"
+)
+
+// Version is the Redis version redpebble reports (the command set and reply
+// shapes it follows).
+const Version = "7.0.15"
+
+// Server is one redpebble node: listeners, clients, the command table and
+// the store.
+type Server struct {
+	cfg   *config.Config
+	db    *store.DB
+	cmds  commandTable
+	rcmds map[string]*redisCommand
+	log   *log.Logger
+
+	listeners []*redcon.Server
+	addrs     []net.Addr
+
+	mu      sync.Mutex // guards clients
+	clients map[int64]*Client
+	nextID  atomic.Int64
+
+	limits atomic.Pointer[resp.Limits]
+
+	watchMu    sync.Mutex // guards watchers
+	watchers   map[watchKey]map[*Client]struct{}
+	watchCount atomic.Int64
+
+	statsMu sync.Mutex // guards command stats and errorstats
+	errs    map[string]int64
+
+	start          time.Time
+	totalConns     atomic.Int64
+	totalCmds      atomic.Int64
+	rejectedConns  atomic.Int64
+	expiredKeys    atomic.Int64
+	lastSave       atomic.Int64
+	netIn, netOut  atomic.Int64
+	dirty          atomic.Int64
+	monitorsMu     sync.Mutex
+	monitors       map[*monitor]struct{}
+	hasMonitors    atomic.Bool
+	shutdownOnce   sync.Once
+	done           chan struct{}
+	closeErr       error
+	activeExpireOn atomic.Bool
+	runID          string
+}
+
+// New opens the store in the configured dir and builds the server. Call
+// Listen to start serving.
+func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
+	if logger == nil {
+		logger = log.New(os.Stderr, "", log.LstdFlags)
+	}
+	o := store.DefaultOptions()
+	o.Databases = cfg.Int("databases")
+	o.CacheSize = cfg.Memory("pebble-cache-size")
+	o.MemTableSize = uint64(cfg.Memory("pebble-memtable-size"))
+	o.Sync = syncMode(cfg.String("appendfsync"))
+	dir := filepath.Join(cfg.String("dir"), "redpebble.db")
+	db, err := store.Open(dir, o)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, db: db, log: logger, clients: map[int64]*Client{}, watchers: map[watchKey]map[*Client]struct{}{}, errs: map[string]int64{},
+		start: time.Now(), done: make(chan struct{}), monitors: map[*monitor]struct{}{}, runID: newRunID()}
+	s.lastSave.Store(time.Now().Unix())
+	s.rcmds = loadRedisCommands()
+	s.cmds = commandTable{}
+	s.registerAll()
+	s.updateLimits()
+	s.hookConfig()
+	db.SetOnCommit(s.onCommit)
+	s.activeExpireOn.Store(true)
+	go s.cron()
+	return s, nil
+}
+
+func syncMode(v string) store.Sync {
+	switch v {
+	case "always":
+		return store.SyncAlways
+	case "no":
+		return store.SyncNo
+	}
+	return store.SyncEverysec
+}
+
+func newRunID() string {
+	b := make([]byte, 20)
+	if f, err := os.Open("/dev/urandom"); err == nil {
+		f.Read(b)
+		f.Close()
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+// registerAll builds the command table.
+func (s *Server) registerAll() {
+	s.registerServer()
+	s.registerStrings()
+	s.registerKeys()
+}
+
+func (s *Server) updateLimits() {
+	l := resp.DefaultLimits()
+	l.MaxBulkLen = s.cfg.Memory("proto-max-bulk-len")
+	l.MaxQueryBuffer = s.cfg.Memory("client-query-buffer-limit")
+	s.limits.Store(&l)
+	s.mu.Lock()
+	for _, c := range s.clients {
+		if c.guard != nil {
+			c.guard.SetLimits(l)
+		}
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) hookConfig() {
+	for _, name := range []string{"proto-max-bulk-len", "client-query-buffer-limit"} {
+		s.cfg.OnChange(name, func(string) error { s.updateLimits(); return nil })
+	}
+	s.cfg.OnChange("appendfsync", func(v string) error { s.db.SetSync(syncMode(v)); return nil })
+}
+
+// guardListener wraps every accepted connection in the RESP framing guard.
+type guardListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l guardListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		if ka := l.s.cfg.Int("tcp-keepalive"); ka > 0 {
+			tc.SetKeepAlive(true)
+			tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
+		}
+	}
+	return resp.NewGuard(c, *l.s.limits.Load()), nil
+}
+
+// Listen opens the configured TCP (bind, port) and unix socket listeners and
+// serves them in the background.
+func (s *Server) Listen() error {
+	var lns []net.Listener
+	port := s.cfg.Int("port")
+	if port != 0 {
+		for _, addr := range s.cfg.Strings("bind") {
+			optional := strings.HasPrefix(addr, "-")
+			addr = strings.TrimPrefix(addr, "-")
+			ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+			if err != nil {
+				if optional {
+					continue
+				}
+				for _, l := range lns {
+					l.Close()
+				}
+				return fmt.Errorf("Could not create server TCP listening socket %s:%d: %w", addr, port, err)
+			}
+			lns = append(lns, ln)
+		}
+	}
+	if path := s.cfg.String("unixsocket"); path != "" {
+		os.Remove(path)
+		ln, err := net.Listen("unix", path)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return fmt.Errorf("Failed opening Unix socket %s: %w", path, err)
+		}
+		if perm := s.cfg.String("unixsocketperm"); perm != "" && perm != "0" {
+			if p, err := strconv.ParseUint(perm, 8, 32); err == nil {
+				os.Chmod(path, os.FileMode(p))
+			}
+		}
+		lns = append(lns, ln)
+	}
+	if len(lns) == 0 {
+		return errors.New("no listening socket configured (port 0 and no unixsocket)")
+	}
+	for _, ln := range lns {
+		s.Serve(ln)
+	}
+	return nil
+}
+
+// Serve serves connections from ln in the background.
+func (s *Server) Serve(ln net.Listener) {
+	rs := redcon.NewServerNetwork(ln.Addr().Network(), ln.Addr().String(), s.handle, s.accept, s.closed)
+	s.listeners = append(s.listeners, rs)
+	s.addrs = append(s.addrs, ln.Addr())
+	go rs.Serve(guardListener{ln, s})
+}
+
+// Addrs returns the addresses served.
+func (s *Server) Addrs() []net.Addr { return s.addrs }
+
+// Done is closed when the server has shut down (SHUTDOWN or Close).
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Close stops the listeners, disconnects clients and closes the store.
+func (s *Server) Close() error {
+	s.shutdownOnce.Do(func() {
+		for _, l := range s.listeners {
+			l.Close()
+		}
+		if p := s.cfg.String("unixsocket"); p != "" {
+			os.Remove(p)
+		}
+		s.closeErr = s.db.Close()
+		close(s.done)
+	})
+	return s.closeErr
+}
+
+func (s *Server) accept(conn redcon.Conn) bool {
+	s.totalConns.Add(1)
+	c := &Client{s: s, conn: conn, id: s.nextID.Add(1), addr: conn.RemoteAddr(), proto: resp.RESP2,
+		created: time.Now(), user: "default", fd: 8}
+	c.lastCmd.Store(time.Now().UnixNano())
+	nc := conn.NetConn()
+	if g, ok := nc.(*resp.Guard); ok {
+		c.guard = g
+		nc = g.Unwrap()
+	}
+	if la := nc.LocalAddr(); la != nil {
+		c.laddr = la.String()
+	}
+	if nc.LocalAddr() != nil && nc.LocalAddr().Network() == "unix" {
+		c.addr = "/unixsocket:0"
+	}
+	c.authed = s.cfg.String("requirepass") == ""
+	s.mu.Lock()
+	if len(s.clients) >= s.cfg.Int("maxclients") {
+		s.mu.Unlock()
+		s.rejectedConns.Add(1)
+		nc.Write([]byte("-ERR max number of clients reached\r\n"))
+		return false
+	}
+	s.clients[c.id] = c
+	s.mu.Unlock()
+	conn.SetContext(c)
+	return true
+}
+
+func (s *Server) closed(conn redcon.Conn, err error) {
+	c, _ := conn.Context().(*Client)
+	if c == nil {
+		return
+	}
+	s.mu.Lock()
+	delete(s.clients, c.id)
+	s.mu.Unlock()
+	s.unwatchAll(c)
+}
+
+// handle is redcon's per-command callback, on the connection's goroutine.
+func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
+	c := conn.Context().(*Client)
+	if c.killed.Load() {
+		conn.Close()
+		return
+	}
+	s.netIn.Add(int64(len(rc.Raw)))
+	c.args = rc.Args
+	c.out = c.out[:0]
+	s.call(c)
+	if len(c.out) > 0 {
+		switch c.replyMode {
+		case replyOn:
+			conn.WriteRaw(c.out)
+			s.netOut.Add(int64(len(c.out)))
+		case replySkipNext:
+			c.replyMode = replyOn
+		case replySkip:
+			c.replyMode = replySkipNext
+		}
+	}
+	if cap(c.out) > 64<<10 {
+		c.out = nil
+	}
+	if c.closing {
+		redcon.BaseWriter(conn).Flush()
+		conn.Close()
+	}
+}
+
+// call runs one command for c, with Redis's checks in processCommand order.
+func (s *Server) call(c *Client) {
+	now := time.Now()
+	c.lastCmd.Store(now.UnixNano())
+	s.totalCmds.Add(1)
+	cmd, errText := s.cmds.lookup(c.args)
+	if cmd == nil {
+		if c.multi {
+			c.multiErr = true
+		}
+		s.reject(c, nil, errText)
+		return
+	}
+	name := cmd.name
+	c.cmdName.Store(&name)
+	if !c.authed && !cmd.has(flagNoAuth) {
+		s.reject(c, cmd, "NOAUTH Authentication required.")
+		return
+	}
+	if c.multi && !isMultiControl(cmd.name) {
+		c.queue = append(c.queue, queued{cmd, cloneArgs(c.args)})
+		c.simple("QUEUED")
+		return
+	}
+	if s.hasMonitors.Load() && !cmd.has(flagSkipMonitor) && !cmd.has(flagAdmin) {
+		s.feedMonitors(c, c.args)
+	}
+	s.exec(c, cmd)
+	s.recordCall(cmd, time.Since(now))
+}
+
+func isMultiControl(name string) bool {
+	switch name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+func cloneArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a):]
+	}
+	return out
+}
+
+// exec runs cmd with the store access it needs: writes through the single
+// writer (group commit), reads on the connection's goroutine.
+func (s *Server) exec(c *Client, cmd *command) {
+	c.cmd = cmd
+	mark := len(c.out)
+	var err error
+	switch {
+	case cmd.has(flagWrite):
+		err = s.db.Update(func(tx *store.Tx) error {
+			c.tx = tx
+			cmd.fn(c)
+			c.tx = nil
+			return nil
+		})
+		if err == nil {
+			s.dirty.Add(1)
+		}
+	case cmd.has(flagReadonly):
+		err = s.db.View(cmd.consistent, func(tx *store.Tx) error {
+			c.tx = tx
+			cmd.fn(c)
+			c.tx = nil
+			return nil
+		})
+	default:
+		cmd.fn(c)
+	}
+	if err != nil {
+		c.out = c.out[:mark]
+		c.fail(err)
+	}
+	if len(c.out) > mark && c.out[mark] == '-' {
+		s.countError(cmd, c.out[mark+1:])
+	}
+}
+
+// reject answers a command refused before it ran.
+func (s *Server) reject(c *Client, cmd *command, text string) {
+	c.errReply(text)
+	s.countError(cmd, []byte(text))
+	if cmd != nil {
+		s.statsMu.Lock()
+		cmd.rejected++
+		s.statsMu.Unlock()
+	}
+}
+
+func (s *Server) countError(cmd *command, text []byte) {
+	code := "ERR"
+	for i, ch := range text {
+		if ch == ' ' || ch == '\r' {
+			code = string(text[:i])
+			break
+		}
+	}
+	s.statsMu.Lock()
+	s.errs[code]++
+	if cmd != nil {
+		cmd.failed++
+	}
+	s.statsMu.Unlock()
+}
+
+func (s *Server) recordCall(cmd *command, d time.Duration) {
+	s.statsMu.Lock()
+	cmd.calls++
+	cmd.usec += int64(d / time.Microsecond)
+	s.statsMu.Unlock()
+}
+
+// onCommit runs on the writer goroutine after each group commit.
+func (s *Server) onCommit(ev *store.Events) {
+	if n := len(ev.Expired); n > 0 {
+		s.expiredKeys.Add(int64(n))
+	}
+	if len(ev.Touched) > 0 || len(ev.Flushed) > 0 {
+		s.invalidateWatches(ev)
+	}
+}
+
+// cron runs the periodic jobs: active expiry (as a master) and idle-client
+// timeouts.
+func (s *Server) cron() {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+		if s.activeExpireOn.Load() {
+			s.activeExpire()
+		}
+		if timeout := s.cfg.Int("timeout"); timeout > 0 {
+			s.closeIdle(time.Duration(timeout) * time.Second)
+		}
+	}
+}
+
+// activeExpire deletes keys whose TTL passed, a bounded number per db per
+// tick, as Redis's activeExpireCycle does for a master.
+func (s *Server) activeExpire() {
+	for db := 0; db < s.db.Databases(); db++ {
+		if s.db.Expires(db) == 0 {
+			continue
+		}
+		_ = s.db.Update(func(tx *store.Tx) error {
+			_, err := tx.ExpireCycle(db, 200)
+			return err
+		})
+	}
+}
+
+func (s *Server) closeIdle(limit time.Duration) {
+	now := time.Now()
+	s.mu.Lock()
+	var idle []*Client
+	for _, c := range s.clients {
+		if now.Sub(time.Unix(0, c.lastCmd.Load())) > limit {
+			idle = append(idle, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range idle {
+		c.kill()
+	}
+}
+
+// kill disconnects c from another goroutine.
+func (c *Client) kill() {
+	c.killed.Store(true)
+	if nc := c.conn.NetConn(); nc != nil {
+		nc.Close()
+	}
+}
+
+// glob matches s against a Redis glob pattern.
+func glob(pattern, s []byte) bool { return pubsub.Match(pattern, s, false) }

@@ -1,0 +1,479 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+type countDelta struct{ keys, expires int64 }
+
+// Tx is one command's (or one group's) view of the store. A read Tx comes
+// from View; a write Tx from Update and reads its own writes. Slices returned
+// by a Tx alias pebble memory and are valid until the Tx ends.
+type Tx struct {
+	d       *DB
+	r       pebble.Reader
+	b       *pebble.Batch // nil for a read Tx
+	closers []io.Closer
+	now     int64
+	// keepExpired makes writes see keys whose TTL passed as still present, as
+	// a replica does for its master's commands.
+	keepExpired bool
+
+	// Write Tx state, published after commit.
+	deltas     map[uint32]*countDelta
+	dbmap      []uint32
+	dbmapDirty bool
+	dropped    []uint32
+	repl       *ReplState
+	ev         *Events
+
+	kbuf []byte
+}
+
+var readTxPool = sync.Pool{New: func() any { return &Tx{} }}
+
+func (d *DB) getReadTx() *Tx {
+	tx := readTxPool.Get().(*Tx)
+	tx.d = d
+	tx.now = time.Now().UnixMilli()
+	return tx
+}
+
+func (d *DB) putReadTx(tx *Tx) {
+	tx.release()
+	tx.r = nil
+	tx.d = nil
+	readTxPool.Put(tx)
+}
+
+func (tx *Tx) beginWrite(b *pebble.Batch) {
+	tx.r = b
+	tx.b = b
+	tx.now = time.Now().UnixMilli()
+	if tx.deltas == nil {
+		tx.deltas = map[uint32]*countDelta{}
+	}
+	tx.dbmap = append(tx.dbmap[:0], *tx.d.dbmap.Load()...)
+}
+
+func (tx *Tx) endWrite() {
+	tx.release()
+	clear(tx.deltas)
+	tx.dbmapDirty = false
+	tx.dropped = tx.dropped[:0]
+	tx.repl = nil
+	tx.keepExpired = false
+	tx.r, tx.b = nil, nil
+}
+
+func (tx *Tx) run(fn func(*Tx) error) error {
+	tx.now = time.Now().UnixMilli()
+	tx.keepExpired = false
+	return fn(tx)
+}
+
+func (tx *Tx) release() {
+	for _, c := range tx.closers {
+		c.Close()
+	}
+	clear(tx.closers)
+	tx.closers = tx.closers[:0]
+}
+
+// Writable reports whether tx may write.
+func (tx *Tx) Writable() bool { return tx.b != nil }
+
+// Now is the command's clock in unix milliseconds.
+func (tx *Tx) Now() int64 { return tx.now }
+
+// SetNow fixes the clock of the following reads and writes (replication
+// applies a command at the time it arrives; tests inject time).
+func (tx *Tx) SetNow(ms int64) { tx.now = ms }
+
+// SetKeepExpired makes this Tx treat keys whose TTL passed as present, as a
+// Redis replica does for the commands of its master.
+func (tx *Tx) SetKeepExpired(v bool) { tx.keepExpired = v }
+
+// SetRepl records the replication position committed with this group.
+func (tx *Tx) SetRepl(rs ReplState) { tx.repl = &rs }
+
+// ksid returns the keyspace id of logical db n.
+func (tx *Tx) ksid(n int) (uint32, error) {
+	var m []uint32
+	if tx.b != nil {
+		m = tx.dbmap
+	} else {
+		m = *tx.d.dbmap.Load()
+	}
+	if n < 0 || n >= len(m) {
+		return 0, ErrNoDB
+	}
+	return m[n], nil
+}
+
+func (tx *Tx) delta(ks uint32) *countDelta {
+	c := tx.deltas[ks]
+	if c == nil {
+		c = &countDelta{}
+		tx.deltas[ks] = c
+	}
+	return c
+}
+
+// get reads k; the value is valid until the Tx ends.
+func (tx *Tx) get(k []byte) ([]byte, bool, error) {
+	v, c, err := tx.r.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	tx.closers = append(tx.closers, c)
+	return v, true, nil
+}
+
+// Get reads a raw record (type code builds subkeys with SubPrefix).
+func (tx *Tx) Get(k []byte) ([]byte, bool, error) { return tx.get(k) }
+
+// Set writes a raw record.
+func (tx *Tx) Set(k, v []byte) error { return tx.b.Set(k, v, nil) }
+
+// Delete deletes a raw record.
+func (tx *Tx) Delete(k []byte) error { return tx.b.Delete(k, nil) }
+
+// DeleteRange deletes raw records in [lo, hi).
+func (tx *Tx) DeleteRange(lo, hi []byte) error { return tx.b.DeleteRange(lo, hi, nil) }
+
+// NewIter opens an iterator over [lo, hi) that sees this Tx's writes; the
+// caller closes it.
+func (tx *Tx) NewIter(lo, hi []byte) (*pebble.Iterator, error) {
+	return tx.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+}
+
+// Lookup returns the metadata of key in db. A key whose TTL has passed is
+// absent; in a write Tx it is deleted (and reported in Events.Expired) unless
+// SetKeepExpired is on.
+func (tx *Tx) Lookup(db int, key []byte) (Meta, bool, error) {
+	ks, err := tx.ksid(db)
+	if err != nil {
+		return Meta{}, false, err
+	}
+	tx.kbuf = metaKey(tx.kbuf[:0], ks, key)
+	v, ok, err := tx.get(tx.kbuf)
+	if err != nil || !ok {
+		return Meta{}, false, err
+	}
+	m, err := decodeMeta(v)
+	if err != nil {
+		return Meta{}, false, err
+	}
+	if m.ExpireAt != 0 && m.ExpireAt <= tx.now {
+		if tx.b == nil {
+			return Meta{}, false, nil
+		}
+		if !tx.keepExpired {
+			if err := tx.deleteMeta(db, ks, key, &m); err != nil {
+				return Meta{}, false, err
+			}
+			tx.ev.Expired = append(tx.ev.Expired, KeyRef{db, bytes.Clone(key)})
+			return Meta{}, false, nil
+		}
+	}
+	return m, true, nil
+}
+
+// LookupType is Lookup that fails with ErrWrongType when the key exists with
+// another type than t.
+func (tx *Tx) LookupType(db int, key []byte, t Type) (Meta, bool, error) {
+	m, ok, err := tx.Lookup(db, key)
+	if err == nil && ok && m.Type != t {
+		return m, ok, ErrWrongType
+	}
+	return m, ok, err
+}
+
+// Put writes the metadata of key; old is its current metadata (nil if the key
+// is absent). Counters, the expiry index and, when a collection is replaced
+// by another record, the old subkeys are maintained.
+func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
+	ks, err := tx.ksid(db)
+	if err != nil {
+		return err
+	}
+	dl := tx.delta(ks)
+	if old == nil {
+		dl.keys++
+	} else {
+		if old.ExpireAt != 0 && old.ExpireAt != m.ExpireAt {
+			tx.b.Delete(expireKey(nil, ks, old.ExpireAt, key), nil)
+			dl.expires--
+		}
+		if old.Type.IsCollection() && (old.Type != m.Type || old.KeyID != m.KeyID) {
+			lo, hi := subBounds(ks, old.KeyID)
+			tx.b.DeleteRange(lo, hi, nil)
+		}
+	}
+	if m.ExpireAt != 0 && (old == nil || old.ExpireAt != m.ExpireAt) {
+		tx.b.Set(expireKey(nil, ks, m.ExpireAt, key), nil, nil)
+		dl.expires++
+	}
+	tx.kbuf = metaKey(tx.kbuf[:0], ks, key)
+	val := m.encode(make([]byte, 0, metaHeaderLen+len(m.Value)+16+len(m.Extra)))
+	tx.touch(db, key)
+	return tx.b.Set(tx.kbuf, val, nil)
+}
+
+func (tx *Tx) touch(db int, key []byte) {
+	tx.ev.Touched = append(tx.ev.Touched, KeyRef{db, bytes.Clone(key)})
+}
+
+// NewKeyID allocates a keyid for a new collection instance.
+func (tx *Tx) NewKeyID() uint64 {
+	id := tx.d.nextKeyID
+	tx.d.nextKeyID++
+	return id
+}
+
+// SubPrefix returns the subkey prefix of a collection in db.
+func (tx *Tx) SubPrefix(db int, keyid uint64) ([]byte, error) {
+	ks, err := tx.ksid(db)
+	if err != nil {
+		return nil, err
+	}
+	return SubPrefix(nil, ks, keyid), nil
+}
+
+// Del deletes key from db and reports whether it existed (logically
+// expired keys count as absent).
+func (tx *Tx) Del(db int, key []byte) (bool, error) {
+	m, ok, err := tx.Lookup(db, key)
+	if err != nil || !ok {
+		return false, err
+	}
+	ks, _ := tx.ksid(db)
+	return true, tx.deleteMeta(db, ks, key, &m)
+}
+
+func (tx *Tx) deleteMeta(db int, ks uint32, key []byte, m *Meta) error {
+	dl := tx.delta(ks)
+	dl.keys--
+	if m.ExpireAt != 0 {
+		dl.expires--
+		tx.b.Delete(expireKey(nil, ks, m.ExpireAt, key), nil)
+	}
+	if m.Type.IsCollection() {
+		lo, hi := subBounds(ks, m.KeyID)
+		tx.b.DeleteRange(lo, hi, nil)
+	}
+	tx.touch(db, key)
+	return tx.b.Delete(metaKey(nil, ks, key), nil)
+}
+
+// copySubkeys copies every subkey of keyid in ksid src to keyid2 in ksid dst.
+func (tx *Tx) copySubkeys(src uint32, keyid uint64, dst uint32, keyid2 uint64) error {
+	lo, hi := subBounds(src, keyid)
+	it, err := tx.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	prefix := SubPrefix(nil, dst, keyid2)
+	for it.First(); it.Valid(); it.Next() {
+		k := append(append([]byte(nil), prefix...), it.Key()[len(lo):]...)
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return err
+		}
+		if err := tx.b.Set(k, v, nil); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// Copy copies src in db to dst in dstDB. With replace false an existing dst
+// makes it return false. The copy keeps the TTL.
+func (tx *Tx) Copy(db int, src []byte, dstDB int, dst []byte, replace bool) (bool, error) {
+	m, ok, err := tx.Lookup(db, src)
+	if err != nil || !ok {
+		return false, err
+	}
+	old, exists, err := tx.Lookup(dstDB, dst)
+	if err != nil {
+		return false, err
+	}
+	if exists && !replace {
+		return false, nil
+	}
+	nm := m
+	nm.Value = bytes.Clone(m.Value)
+	nm.Extra = bytes.Clone(m.Extra)
+	if m.Type.IsCollection() {
+		srcKs, _ := tx.ksid(db)
+		dstKs, err := tx.ksid(dstDB)
+		if err != nil {
+			return false, err
+		}
+		nm.KeyID = tx.NewKeyID()
+		if err := tx.copySubkeys(srcKs, m.KeyID, dstKs, nm.KeyID); err != nil {
+			return false, err
+		}
+	}
+	var op *Meta
+	if exists {
+		op = &old
+	}
+	return true, tx.Put(dstDB, dst, op, &nm)
+}
+
+// Rename moves src to dst in db (RENAME). It returns false when src is
+// absent; with nx, an existing dst leaves everything as is and returns false.
+// The metadata moves with its keyid, so renaming a collection is O(1).
+func (tx *Tx) Rename(db int, src, dst []byte, nx bool) (found bool, done bool, err error) {
+	m, ok, err := tx.Lookup(db, src)
+	if err != nil || !ok {
+		return false, false, err
+	}
+	if bytes.Equal(src, dst) {
+		return true, !nx, nil
+	}
+	old, exists, err := tx.Lookup(db, dst)
+	if err != nil {
+		return true, false, err
+	}
+	if exists && nx {
+		return true, false, nil
+	}
+	nm := m
+	nm.Value = bytes.Clone(m.Value)
+	nm.Extra = bytes.Clone(m.Extra)
+	ks, _ := tx.ksid(db)
+	// Remove src without dropping its subkeys: they now belong to dst.
+	dl := tx.delta(ks)
+	dl.keys--
+	if m.ExpireAt != 0 {
+		dl.expires--
+		tx.b.Delete(expireKey(nil, ks, m.ExpireAt, src), nil)
+	}
+	tx.touch(db, src)
+	if err := tx.b.Delete(metaKey(nil, ks, src), nil); err != nil {
+		return true, false, err
+	}
+	var op *Meta
+	if exists {
+		op = &old
+		if old.ExpireAt != 0 {
+			// Put only drops the old expiry entry when the time differs.
+			tx.b.Delete(expireKey(nil, ks, old.ExpireAt, dst), nil)
+			dl.expires--
+			op.ExpireAt = 0
+		}
+	}
+	return true, true, tx.Put(db, dst, op, &nm)
+}
+
+// Move moves key from db to dstDB (MOVE): false when absent or when it
+// exists in dstDB.
+func (tx *Tx) Move(db int, key []byte, dstDB int) (bool, error) {
+	ok, err := tx.Copy(db, key, dstDB, key, false)
+	if err != nil || !ok {
+		return false, err
+	}
+	_, err = tx.Del(db, key)
+	return true, err
+}
+
+// SetExpire changes the TTL of an existing key (0 removes it).
+func (tx *Tx) SetExpire(db int, key []byte, m *Meta, at int64) error {
+	nm := *m
+	nm.ExpireAt = at
+	return tx.Put(db, key, m, &nm)
+}
+
+// FlushDB deletes every key of logical db n in O(1): one range delete.
+func (tx *Tx) FlushDB(n int) error {
+	ks, err := tx.ksid(n)
+	if err != nil {
+		return err
+	}
+	c := tx.d.counter(ks)
+	dl := tx.delta(ks)
+	dl.keys = -c.keys.Load()
+	dl.expires = -c.expires.Load()
+	tx.ev.Flushed = append(tx.ev.Flushed, n)
+	return tx.b.DeleteRange(ksPrefix(nil, ks), ksPrefix(nil, ks+1), nil)
+}
+
+// SwapDB swaps logical dbs a and b (SWAPDB) by swapping their keyspace ids.
+func (tx *Tx) SwapDB(a, b int) error {
+	if _, err := tx.ksid(a); err != nil {
+		return err
+	}
+	if _, err := tx.ksid(b); err != nil {
+		return err
+	}
+	tx.dbmap[a], tx.dbmap[b] = tx.dbmap[b], tx.dbmap[a]
+	tx.dbmapDirty = true
+	tx.ev.Flushed = append(tx.ev.Flushed, a, b)
+	return nil
+}
+
+// ExpireCycle deletes up to limit keys of db whose TTL has passed, using the
+// expiry index (the active expiry of a master). It returns how many it
+// deleted; they are reported in Events.Expired.
+func (tx *Tx) ExpireCycle(db int, limit int) (int, error) {
+	ks, err := tx.ksid(db)
+	if err != nil {
+		return 0, err
+	}
+	lo := append(ksPrefix(nil, ks), kindExpire)
+	hi := expireKey(nil, ks, tx.now+1, nil)
+	it, err := tx.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return 0, err
+	}
+	type entry struct {
+		at  int64
+		key []byte
+	}
+	var due []entry
+	for it.First(); it.Valid() && len(due) < limit; it.Next() {
+		k := it.Key()
+		due = append(due, entry{int64(binary.BigEndian.Uint64(k[len(lo):])), bytes.Clone(k[len(lo)+8:])})
+	}
+	if err := it.Close(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range due {
+		v, ok, err := tx.get(metaKey(nil, ks, e.key))
+		if err != nil {
+			return n, err
+		}
+		var m Meta
+		if ok {
+			if m, err = decodeMeta(v); err != nil {
+				return n, err
+			}
+		}
+		if !ok || m.ExpireAt != e.at {
+			// A stale index entry: drop it.
+			tx.b.Delete(expireKey(nil, ks, e.at, e.key), nil)
+			continue
+		}
+		if err := tx.deleteMeta(db, ks, e.key, &m); err != nil {
+			return n, err
+		}
+		tx.ev.Expired = append(tx.ev.Expired, KeyRef{db, e.key})
+		n++
+	}
+	return n, nil
+}
