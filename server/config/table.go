@@ -8,7 +8,7 @@ type directive struct {
 	name     string
 	aliases  []string
 	kind     kind
-	flags    flag
+	flags    attr
 	min, max int64    // numeric bounds, inclusive
 	enum     []string // kindEnum words, in Redis' order
 	def      string   // default, as config-file text (parsed at start-up)
@@ -28,27 +28,27 @@ const (
 	llongMax = math.MaxInt64
 )
 
-func boolD(name string, def bool, fl flag, aliases ...string) *directive {
+func boolD(name string, def bool, fl attr, aliases ...string) *directive {
 	return &directive{name: name, aliases: aliases, kind: kindBool, flags: fl, def: yesno(def)}
 }
 
-func intD(name string, min, max, def int64, fl flag, aliases ...string) *directive {
+func intD(name string, min, max, def int64, fl attr, aliases ...string) *directive {
 	return &directive{name: name, aliases: aliases, kind: kindInt, flags: fl, min: min, max: max, def: itoa(def)}
 }
 
-func memD(name string, min, max int64, def string, fl flag, aliases ...string) *directive {
+func memD(name string, min, max int64, def string, fl attr, aliases ...string) *directive {
 	return &directive{name: name, aliases: aliases, kind: kindMemory, flags: fl, min: min, max: max, def: def}
 }
 
-func enumD(name string, words []string, def string, fl flag) *directive {
+func enumD(name string, words []string, def string, fl attr) *directive {
 	return &directive{name: name, kind: kindEnum, flags: fl, enum: words, def: def}
 }
 
-func strD(name, def string, fl flag, aliases ...string) *directive {
+func strD(name, def string, fl attr, aliases ...string) *directive {
 	return &directive{name: name, aliases: aliases, kind: kindString, flags: fl, def: def}
 }
 
-func rawD(name, def string, fl flag) *directive {
+func rawD(name, def string, fl attr) *directive {
 	return &directive{name: name, kind: kindSpecial, flags: fl | flagMultiArg, def: def,
 		parse: parseRaw, get: getRaw, rewrite: rewriteRaw}
 }
@@ -291,7 +291,7 @@ func newTable() []*directive {
 }
 
 // uintD is an unsigned-int directive (bounds compared as unsigned).
-func uintD(name string, min, max, def int64, fl flag) *directive {
+func uintD(name string, min, max, def int64, fl attr) *directive {
 	return intD(name, min, max, def, fl|fU)
 }
 

@@ -19,11 +19,11 @@ const (
 	kindSpecial             // own parse/get/rewrite functions
 )
 
-// flag describes what may be done with a directive.
-type flag uint16
+// attr describes what may be done with a directive.
+type attr uint16
 
 const (
-	flagImmutable flag = 1 << iota // CONFIG SET refuses it
+	flagImmutable attr = 1 << iota // CONFIG SET refuses it
 	flagProtected                  // CONFIG SET refuses it unless enable-protected-configs allows
 	flagIgnored                    // accepted and kept, but redpebble does not act on it
 	flagMultiArg                   // takes any number of arguments (validated by its parser)
