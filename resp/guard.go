@@ -248,10 +248,18 @@ func (g *Guard) scan(p []byte, n int) int {
 	g.spill = false
 	w, i := 0, 0
 	maxInline := g.maxInline.Load()
+	fast := maxInline > hdrCap+2 // header lines that short cannot be too big
 	for i < n && g.failErr == nil {
 		switch g.st {
 		case gsStart:
 			g.startLine()
+			if p[i] == '*' && fast && !g.spill {
+				if j := g.fastHeader(p, i, n); j > 0 {
+					w = g.endHeader(p, w, j)
+					i = j
+					continue
+				}
+			}
 			if p[i] == '*' {
 				g.st = gsMbHdr
 				g.lineLen = 1
@@ -265,6 +273,14 @@ func (g *Guard) scan(p []byte, n int) int {
 			}
 
 		case gsMbHdr, gsBulkHdr:
+			if g.lineLen == 0 && fast && !g.spill {
+				// A whole "$<len>\r\n" in this read: no byte loop.
+				if j := g.fastHeader(p, i, n); j > 0 {
+					w = g.endHeader(p, w, j)
+					i = j
+					continue
+				}
+			}
 			c := p[i]
 			i++
 			if g.cr {
@@ -321,6 +337,11 @@ func (g *Guard) scan(p []byte, n int) int {
 				}
 				i += k
 				g.bulkLeft -= int64(k)
+			} else if g.bulkLeft == 2 && i+2 <= n && !g.spill && w+2 <= i+2 {
+				p[w], p[w+1] = '\r', '\n'
+				w += 2
+				i += 2
+				g.bulkLeft = 0
 			} else {
 				// The two bytes after the data: Redis skips them unread.
 				c := byte('\r')
@@ -361,6 +382,32 @@ func (g *Guard) scan(p []byte, n int) int {
 		}
 	}
 	return w
+}
+
+// fastHeader handles a header line that lies wholly in p[i:n] with no NUL
+// in it: it loads the line into the header state as the byte loop would and
+// returns the index just past it, or 0 to take the byte loop.
+func (g *Guard) fastHeader(p []byte, i, n int) int {
+	end := min(n, i+hdrCap+2)
+	j := i
+	for j < end && p[j] != '\r' {
+		if p[j] == 0 {
+			return 0
+		}
+		j++
+	}
+	if j >= end || j+1 >= n || j == i {
+		return 0
+	}
+	if g.st == gsStart {
+		g.st = gsMbHdr // p[i] is '*'
+	} else {
+		g.first = p[i]
+	}
+	g.hn = copy(g.hdr[:], p[i+1:j])
+	g.lineLen = int64(j - i + 1)
+	g.cr = true
+	return j + 2
 }
 
 // endHeader evaluates a complete "*<count>" or "$<len>" line; i is just

@@ -72,20 +72,20 @@ type watchKey struct {
 
 // Reply writers: each appends one RESP value to the current reply.
 
-func (c *Client) ok()                   { c.out = append(c.out, "+OK\r\n"...) }
-func (c *Client) simple(s string)       { c.out = resp.AppendSimple(c.out, s) }
-func (c *Client) errReply(s string)     { c.out = resp.AppendError(c.out, s) }
-func (c *Client) integer(n int64)       { c.out = resp.AppendInt(c.out, n) }
-func (c *Client) bulk(p []byte)         { c.out = resp.AppendBulk(c.out, p) }
-func (c *Client) bulkString(s string)   { c.out = resp.AppendBulkString(c.out, s) }
-func (c *Client) null()                 { c.out = resp.AppendNull(c.out, c.proto) }
-func (c *Client) nullArray()            { c.out = resp.AppendNullArray(c.out, c.proto) }
-func (c *Client) arrayLen(n int)        { c.out = resp.AppendArrayLen(c.out, n) }
-func (c *Client) mapLen(n int)          { c.out = resp.AppendMapLen(c.out, n, c.proto) }
-func (c *Client) setLen(n int)          { c.out = resp.AppendSetLen(c.out, n, c.proto) }
-func (c *Client) double(f float64)      { c.out = resp.AppendDouble(c.out, f, c.proto) }
-func (c *Client) boolean(v bool)        { c.out = resp.AppendBool(c.out, v, c.proto) }
-func (c *Client) verbatim(s string)     { c.out = resp.AppendVerbatim(c.out, "txt", []byte(s), c.proto) }
+func (c *Client) ok()                 { c.out = append(c.out, "+OK\r\n"...) }
+func (c *Client) simple(s string)     { c.out = resp.AppendSimple(c.out, s) }
+func (c *Client) errReply(s string)   { c.out = resp.AppendError(c.out, s) }
+func (c *Client) integer(n int64)     { c.out = resp.AppendInt(c.out, n) }
+func (c *Client) bulk(p []byte)       { c.out = resp.AppendBulk(c.out, p) }
+func (c *Client) bulkString(s string) { c.out = resp.AppendBulkString(c.out, s) }
+func (c *Client) null()               { c.out = resp.AppendNull(c.out, c.proto) }
+func (c *Client) nullArray()          { c.out = resp.AppendNullArray(c.out, c.proto) }
+func (c *Client) arrayLen(n int)      { c.out = resp.AppendArrayLen(c.out, n) }
+func (c *Client) mapLen(n int)        { c.out = resp.AppendMapLen(c.out, n, c.proto) }
+func (c *Client) setLen(n int)        { c.out = resp.AppendSetLen(c.out, n, c.proto) }
+func (c *Client) double(f float64)    { c.out = resp.AppendDouble(c.out, f, c.proto) }
+func (c *Client) boolean(v bool)      { c.out = resp.AppendBool(c.out, v, c.proto) }
+func (c *Client) verbatim(s string)   { c.out = resp.AppendVerbatim(c.out, "txt", []byte(s), c.proto) }
 func (c *Client) bulkOrNull(p []byte, ok bool) {
 	if ok {
 		c.bulk(p)

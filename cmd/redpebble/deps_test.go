@@ -31,11 +31,13 @@ type depRule struct {
 }
 
 // depPicture is the dependency picture of STYLE.md:
-// cmd → server → {store, pubsub, resp, replication, server/config};
+// cmd → server → {store, pubsub, resp, replication, server/config}, and
+// cmd → server/config, whose Config server.New takes;
 // replication → {resp, store, pubsub, replication/rdb}; store → pebble;
 // resp, pubsub, replication/rdb and server/redistest → standard library only.
 var depPicture = map[string]depRule{
-	"cmd":              {internal: []string{"server"}},
+	// cmd builds the server's config.Config to hand to server.New.
+	"cmd":              {internal: []string{"server", "server/config"}},
 	"server":           {internal: []string{"store", "pubsub", "resp", "replication", "server/config"}},
 	"server/config":    {},
 	"server/redistest": {stdlibOnly: true},

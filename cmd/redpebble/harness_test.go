@@ -14,10 +14,11 @@ import (
 func againstRedis() bool { return os.Getenv("REDPEBBLE_DIFF_AGAINST") == "redis" }
 
 // requireBinary skips the test while cmd/redpebble/main.go does not exist,
-// unless a redis-server stands in for redpebble.
+// unless a redis-server stands in for redpebble or REDPEBBLE_BIN names a
+// prebuilt binary.
 func requireBinary(t *testing.T) {
 	t.Helper()
-	if againstRedis() {
+	if againstRedis() || os.Getenv("REDPEBBLE_BIN") != "" {
 		return
 	}
 	root, err := redistest.ModuleRoot()

@@ -353,9 +353,14 @@ var build struct {
 }
 
 // BuildRedpebble builds ./cmd/redpebble (CGO_ENABLED=0) once per test binary
-// and returns the binary's path. It fails the test if the build fails.
+// and returns the binary's path. It fails the test if the build fails. When
+// the environment variable REDPEBBLE_BIN names a binary, that binary is
+// returned instead of building one.
 func BuildRedpebble(t testing.TB) string {
 	t.Helper()
+	if p := os.Getenv("REDPEBBLE_BIN"); p != "" {
+		return p
+	}
 	build.once.Do(func() {
 		root, err := ModuleRoot()
 		if err != nil {
