@@ -242,6 +242,9 @@ func (d *DB) load() error {
 	if err := d.sweepDropped(b); err != nil {
 		return err
 	}
+	if err := d.sweepLoad(b); err != nil {
+		return err
+	}
 	return b.Commit(pebble.Sync)
 }
 

@@ -199,6 +199,9 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 		d.repl.Store(&rs)
 	}
 	for _, ks := range tx.dropped {
+		d.countersMu.Lock()
+		delete(d.counters, ks)
+		d.countersMu.Unlock()
 		// The keyspace is unreachable now: delete its data in the background
 		// of pebble's compactions, then its drop marker.
 		db := d.pdb.NewBatch()

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Load is a second copy of the whole keyspace being built beside the one
+// that serves reads: a full resync loads the master's RDB into fresh keyspace
+// ids, then Commit switches every logical db to them in one atomic batch
+// together with the replication position, and drops the old copy. Until
+// then readers keep seeing the old data; Abort (or a crash, see Open) throws
+// the partial copy away.
+type Load struct {
+	d     *DB
+	ksids []uint32
+	done  bool
+}
+
+// ErrLoadDone is returned by a Load used after Commit or Abort.
+var ErrLoadDone = errors.New("store: load already finished")
+
+// BeginLoad allocates fresh keyspace ids for every logical db and records
+// them durably, so that a crash in the middle of the load can be cleaned up.
+func (d *DB) BeginLoad() (*Load, error) {
+	l := &Load{d: d}
+	err := d.Update(func(tx *Tx) error {
+		l.ksids = make([]uint32, len(tx.dbmap))
+		for i := range l.ksids {
+			l.ksids[i] = d.nextKsid
+			d.nextKsid++
+		}
+		tx.b.Set(sysKey(sysNextKS), appendU32(nil, d.nextKsid), nil)
+		tx.b.Set(sysKey(sysLoad), encodeDBMap(l.ksids), nil)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := d.pdb.LogData(nil, pebble.Sync); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Update runs fn on the writer with a Tx whose logical dbs are the load's
+// new keyspaces. Several Updates may be queued; each commits as usual.
+func (l *Load) Update(fn func(tx *Tx) error) error {
+	if l.done {
+		return ErrLoadDone
+	}
+	return l.d.Update(func(tx *Tx) error {
+		saved := tx.dbmap
+		tx.dbmap = l.ksids
+		defer func() { tx.dbmap = saved }()
+		return fn(tx)
+	})
+}
+
+// Commit makes the loaded copy the live one and stores rs with it, in one
+// synced batch; the old keyspaces are then range-deleted.
+func (l *Load) Commit(rs ReplState) error {
+	if l.done {
+		return ErrLoadDone
+	}
+	l.done = true
+	d := l.d
+	err := d.Update(func(tx *Tx) error {
+		old := append([]uint32(nil), tx.dbmap...)
+		copy(tx.dbmap, l.ksids)
+		tx.dbmapDirty = true
+		for _, ks := range old {
+			tx.b.Set(sysKey(sysDrop, ks), nil, nil)
+			tx.dropped = append(tx.dropped, ks)
+		}
+		tx.b.Delete(sysKey(sysLoad), nil)
+		tx.SetRepl(rs)
+		for n := range old {
+			tx.ev.Flushed = append(tx.ev.Flushed, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return d.pdb.LogData(nil, pebble.Sync)
+}
+
+// Abort drops the partial copy; the live keyspace is untouched.
+func (l *Load) Abort() error {
+	if l.done {
+		return ErrLoadDone
+	}
+	l.done = true
+	return l.d.Update(func(tx *Tx) error {
+		for _, ks := range l.ksids {
+			tx.b.Set(sysKey(sysDrop, ks), nil, nil)
+			tx.dropped = append(tx.dropped, ks)
+		}
+		tx.b.Delete(sysKey(sysLoad), nil)
+		return nil
+	})
+}
+
+// sweepLoad drops the keyspaces of a load interrupted by a crash.
+func (d *DB) sweepLoad(b *pebble.Batch) error {
+	v, ok, err := getCopy(d.pdb, sysKey(sysLoad))
+	if err != nil || !ok {
+		return err
+	}
+	if len(v)%4 != 0 {
+		return fmt.Errorf("%w: load record of %d bytes", ErrCorrupt, len(v))
+	}
+	for i := 0; i+4 <= len(v); i += 4 {
+		ks := binary.BigEndian.Uint32(v[i:])
+		b.DeleteRange(ksPrefix(nil, ks), ksPrefix(nil, ks+1), nil)
+		b.Delete(sysKey(sysCounters, ks), nil)
+	}
+	return b.Delete(sysKey(sysLoad), nil)
+}
