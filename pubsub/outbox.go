@@ -1,0 +1,176 @@
+package pubsub
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"time"
+)
+
+var (
+	// ErrOverLimit is reported by an Outbox that was cut off for exceeding its output buffer limit.
+	ErrOverLimit = errors.New("pubsub: client output buffer limit reached")
+	// ErrClosed is reported by an Outbox after Close.
+	ErrClosed = errors.New("pubsub: outbox closed")
+)
+
+// Limits is one client-output-buffer-limit class: a hard byte limit, and a soft byte limit that may be exceeded
+// for at most SoftSeconds. Zero disables a limit, as in redis.conf.
+type Limits struct {
+	Hard        int64
+	Soft        int64
+	SoftSeconds int64
+}
+
+// PubsubLimits is Redis's default "client-output-buffer-limit pubsub 32mb 8mb 60".
+var PubsubLimits = Limits{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60}
+
+// Outbox is a bounded output buffer for one client connection, ready to back a Subscriber: Append (from the Hub
+// or the command loop) copies frames in without blocking, and the connection's own writer goroutine waits on Wait,
+// takes the pending bytes with Drain and writes them to the socket, as nats-server's queueOutbound and writeLoop
+// split the work. Run is that writer loop. An Outbox is safe for concurrent use.
+type Outbox struct {
+	// mu guards every field below. It is taken inside Hub.mu (from Deliver), never the other way round.
+	mu        sync.Mutex
+	buf       []byte
+	limits    Limits
+	now       func() time.Time
+	softSince int64 // unix seconds when usage was first seen at or above the soft limit; 0 when below
+	err       error // ErrOverLimit or ErrClosed once the outbox stops taking frames
+	wake      chan struct{}
+}
+
+// NewOutbox returns an empty Outbox enforcing l.
+func NewOutbox(l Limits) *Outbox {
+	return &Outbox{limits: l, now: time.Now, wake: make(chan struct{}, 1)}
+}
+
+// SetNow replaces the clock used for the soft limit (tests inject a fake one).
+func (o *Outbox) SetNow(now func() time.Time) {
+	o.mu.Lock()
+	o.now = now
+	o.mu.Unlock()
+}
+
+// Append copies frame to the end of the buffer and wakes the writer. It returns false, and takes nothing more,
+// once the outbox is closed or over its limits: the hard limit is reached as soon as the pending bytes (this frame
+// included) reach Hard, the soft one when they have stayed at or above Soft for more than SoftSeconds, both as
+// checkClientOutputBufferLimits in networking.c (whole seconds, counted only when a frame is appended). Going over
+// discards the pending bytes, as Redis closes such a client without flushing it.
+func (o *Outbox) Append(frame []byte) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return false
+	}
+	o.buf = append(o.buf, frame...)
+	if o.overLocked(int64(len(o.buf))) {
+		o.err = ErrOverLimit
+		o.buf = nil
+		o.signal()
+		return false
+	}
+	o.signal()
+	return true
+}
+
+// overLocked reports whether used bytes break the limits, updating the soft-limit timer. o.mu must be held.
+func (o *Outbox) overLocked(used int64) bool {
+	l := o.limits
+	if l.Hard > 0 && used >= l.Hard {
+		return true
+	}
+	if l.Soft == 0 || used < l.Soft {
+		o.softSince = 0
+		return false
+	}
+	now := o.now().Unix()
+	if o.softSince == 0 {
+		o.softSince = now // first time over: start the clock
+		return false
+	}
+	return now-o.softSince > l.SoftSeconds
+}
+
+func (o *Outbox) signal() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Wait returns the channel that receives a value whenever bytes were appended or the outbox was closed or cut
+// off since the last receive. It is the same channel every time.
+func (o *Outbox) Wait() <-chan struct{} { return o.wake }
+
+// Drain appends the pending bytes to dst, empties the buffer and returns dst. It returns dst unchanged once the
+// outbox is over its limit (the pending bytes were dropped); after Close it still returns what was pending.
+func (o *Outbox) Drain(dst []byte) []byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	dst = append(dst, o.buf...)
+	if cap(o.buf) > 64<<10 {
+		o.buf = nil // do not keep a burst-sized buffer forever
+	} else {
+		o.buf = o.buf[:0]
+	}
+	return dst
+}
+
+// Len returns the number of pending bytes.
+func (o *Outbox) Len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.buf)
+}
+
+// Err returns nil while the outbox takes frames, then ErrOverLimit or ErrClosed.
+func (o *Outbox) Err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// Close stops the outbox taking frames and wakes the writer, which may still Drain what was pending. Closing an
+// outbox already over its limit keeps ErrOverLimit.
+func (o *Outbox) Close() {
+	o.mu.Lock()
+	if o.err == nil {
+		o.err = ErrClosed
+	}
+	o.mu.Unlock()
+	o.signal()
+}
+
+// Run is the writer loop for one connection: it waits for frames, drains them and writes them to w, until the
+// outbox is closed (it writes what was pending, then returns nil), cut off (ErrOverLimit) or w fails (that
+// error). Run it on the connection's own goroutine; nothing else should write to w meanwhile.
+func (o *Outbox) Run(w io.Writer) error {
+	var buf []byte
+	for range o.wake {
+		buf = o.Drain(buf[:0])
+		if len(buf) > 0 {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+		}
+		if cap(buf) > 64<<10 {
+			buf = nil
+		}
+		switch err := o.Err(); err {
+		case nil:
+		case ErrClosed:
+			// Frames appended between the Drain above and Close are still pending: take them too. Append
+			// refuses frames after Close, so this Drain is the last.
+			if buf = o.Drain(buf[:0]); len(buf) > 0 {
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+			}
+			return nil
+		default:
+			return err
+		}
+	}
+	return nil
+}
