@@ -291,7 +291,9 @@ func appendCGDigits(b []byte, e []byte, prec int) []byte {
 // "%.17Lf" with trailing zeros and a trailing '.' removed, "-0" shown as
 // "0") or a long double in LD_STR_AUTO mode ("%.17Lg").
 //
-// Redis computes in 80-bit long double, we only have float64. Printing the
+// Redis computes in 80-bit long double; LongDouble reproduces that exactly
+// and is what INCRBYFLOAT should use. This function serves callers that
+// only have a float64. Printing the
 // float64 to 17 places would show its binary noise (0.1 would read
 // 0.10000000000000001) where the wider long double reads 0.1, so we start
 // from the shortest decimal that round-trips the float64, which matches

@@ -12,7 +12,8 @@
 //	b = resp.AppendDouble(b, 1.5, proto)
 //
 // Numbers are printed as Redis 7.0 prints them: FormatDouble is C's "%.17g"
-// (addReplyDouble), FormatLongDouble is ld2string (INCRBYFLOAT).
+// (addReplyDouble, scores); LongDouble parses, adds and prints x87 long
+// doubles exactly as INCRBYFLOAT and HINCRBYFLOAT do (string2ld, ld2string).
 //
 // Reading: ParseValue and ParseCommand are pure functions over a byte
 // slice that return the value or command and the bytes it took, or

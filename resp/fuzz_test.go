@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"testing/iotest"
 )
@@ -35,11 +36,30 @@ var seedCommands = []string{
 	"a\x00b\r\n",
 }
 
+// allocBytes returns how many bytes fn allocates.
+func allocBytes(fn func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	fn()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+// checkAllocBound fails when fn allocates more than perByte bytes per input
+// byte (plus a constant): allocation must follow the input, never a count
+// read from it.
+func checkAllocBound(t *testing.T, in []byte, perByte uint64, fn func()) {
+	if got, limit := allocBytes(fn), perByte*uint64(len(in))+64<<10; got > limit {
+		t.Fatalf("allocated %d bytes for %d input bytes", got, len(in))
+	}
+}
+
 // FuzzParseValue: no panic, n within bounds, the result does not depend
 // on how much follows, and a prefix is incomplete or the same error.
 func FuzzParseValue(f *testing.F) {
 	addSeeds(f, "+OK\r\n", "*2\r\n:1\r\n$1\r\nx\r\n", "%1\r\n+a\r\n#t\r\n", "*-1\r\n", ">2\r\n~1\r\n_\r\n,1.5\r\n", "=6\r\ntxt:hi\r\n")
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkAllocBound(t, b, 128, func() { _, _, _ = ParseValue(b) })
 		v, n, err := ParseValue(b)
 		if err != nil {
 			if !errors.Is(err, ErrIncomplete) && !errors.Is(err, ErrProtocol) {
@@ -67,6 +87,7 @@ func FuzzParseValue(f *testing.F) {
 func FuzzParseCommand(f *testing.F) {
 	addSeeds(f, seedCommands...)
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkAllocBound(t, b, 64, func() { _, _, _ = ParseCommand(b, 0) })
 		args, n, err := ParseCommand(b, 0)
 		if err != nil {
 			if !errors.Is(err, ErrIncomplete) && !errors.Is(err, ErrProtocol) {
@@ -146,6 +167,10 @@ func FuzzGuard(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte, chunk, bufSize uint16) {
 		chunks := chunked(in, int(chunk%64))
+		checkAllocBound(t, in, 64, func() {
+			g := NewGuard(&scriptConn{chunks: chunked(in, int(chunk%64))}, DefaultLimits())
+			_, _ = io.Copy(io.Discard, g)
+		})
 		passed, wrote, err := drain(t, chunks, DefaultLimits(), int(bufSize%300)+1)
 		want, perr := parseAll(t, in)
 		got, gerr := parseAll(t, passed)
