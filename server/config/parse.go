@@ -15,7 +15,7 @@ const RedisVersion = "7.0.15"
 
 // maxConfigBytes bounds what one load reads, includes and standard input
 // together, so a stray include of a device cannot exhaust memory.
-const maxConfigBytes = 64 << 20
+var maxConfigBytes int64 = 64 << 20
 
 // FatalError is a configuration Redis would refuse to start with. Its
 // Error() is the report redis-server prints on standard error before
@@ -74,8 +74,8 @@ func parseFS(r io.Reader, name string, fsys fileSystem) (*Config, []string, erro
 		return nil, nil, fmt.Errorf("config: reading %s: %w", name, err)
 	}
 	c.total = len(data)
-	if c.total > maxConfigBytes {
-		return nil, nil, &FatalError{File: name, Reason: "configuration larger than 64 MiB"}
+	if int64(c.total) > maxConfigBytes {
+		return nil, nil, &FatalError{File: name, Reason: tooLarge()}
 	}
 	if err := c.load(string(data), name); err != nil {
 		return nil, nil, err
@@ -120,8 +120,8 @@ func loadArgs(args []string, fsys fileSystem) (*Config, []string, error) {
 			return nil, nil, fmt.Errorf("config: reading standard input: %w", err)
 		}
 		c.total += len(data)
-		if c.total > maxConfigBytes {
-			return nil, nil, &FatalError{Reason: "configuration larger than 64 MiB"}
+		if int64(c.total) > maxConfigBytes {
+			return nil, nil, &FatalError{Reason: tooLarge()}
 		}
 		text.Write(data)
 	}
@@ -199,8 +199,8 @@ func (c *Config) readLimited(shown, abs string) ([]byte, error) {
 		return nil, &OpenError{Path: shown, Err: err}
 	}
 	c.total += len(data)
-	if c.total > maxConfigBytes {
-		return nil, &FatalError{Reason: "configuration larger than 64 MiB"}
+	if int64(c.total) > maxConfigBytes {
+		return nil, &FatalError{Reason: tooLarge()}
 	}
 	return data, nil
 }
@@ -354,3 +354,7 @@ func (osFS) stat(p string) (os.FileInfo, error) { return os.Stat(p) }
 func (osFS) glob(p string) ([]string, error)    { return filepath.Glob(p) }
 func (osFS) getwd() (string, error)             { return os.Getwd() }
 func (osFS) stdin() io.Reader                   { return os.Stdin }
+
+func tooLarge() string {
+	return fmt.Sprintf("configuration larger than %d bytes", maxConfigBytes)
+}

@@ -253,8 +253,3 @@ func TestInclude(t *testing.T) {
 	})
 }
 
-func TestParseTooLarge(t *testing.T) {
-	big := strings.Repeat("#", maxConfigBytes+1)
-	_, _, err := Parse(strings.NewReader(big), "big")
-	require.True(t, errors.Is(err, ErrFatal))
-}
