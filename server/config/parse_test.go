@@ -252,4 +252,3 @@ func TestInclude(t *testing.T) {
 		require.Equal(t, fatal(2, "include /work/main.conf", "include loop: '/work/main.conf' is already being read"), err.Error())
 	})
 }
-
