@@ -115,7 +115,7 @@ type Guard struct {
 	fail     string // reply to send; set with failErr
 	failErr  error
 	sent     bool  // fail reply written
-	readErr  error // error of the underlying Read, returned once pend is empty
+	readErr  error // error of the underlying Read, returned after pend
 	scratch  []byte
 }
 
@@ -143,6 +143,9 @@ func (g *Guard) SetLimits(l Limits) {
 	if l.MaxQueryBuffer <= 0 {
 		l.MaxQueryBuffer = d.MaxQueryBuffer
 	}
+	// Keep length+CRLF arithmetic clear of overflow.
+	l.MaxBulkLen = min(l.MaxBulkLen, math.MaxInt64/2)
+	l.MaxQueryBuffer = min(l.MaxQueryBuffer, math.MaxInt64/2)
 	g.maxBulk.Store(l.MaxBulkLen)
 	g.maxMbulk.Store(l.MaxMultibulkLen)
 	g.maxInline.Store(int64(l.MaxInlineLen))
@@ -189,20 +192,24 @@ func (g *Guard) Read(p []byte) (int, error) {
 			g.sent = true
 			return 0, g.failErr
 		}
-		if g.readErr != nil {
-			return 0, g.readErr
+		if err := g.readErr; err != nil {
+			// Not latched: a deadline may pass and the caller read again.
+			g.readErr = nil
+			return 0, err
 		}
 		n, err := g.Conn.Read(p)
 		if n < 0 || n > len(p) {
 			n = 0
 		}
 		w := g.scan(p, n)
-		if err != nil {
-			g.readErr = err
-		}
 		if w > 0 {
+			g.readErr = err
 			return w, nil
 		}
+		if err != nil && g.pendOff == len(g.pend) && g.failErr == nil {
+			return 0, err
+		}
+		g.readErr = err
 	}
 }
 
@@ -493,4 +500,38 @@ func (g *Guard) endInline(p []byte, w, i int) int {
 		g.line = nil // do not pin a huge line buffer
 	}
 	return g.emit(p, w, i, b)
+}
+
+// Listener is a net.Listener whose Accept wraps each connection in a
+// Guard, for servers (redcon's Serve) that take a listener.
+type Listener struct {
+	net.Listener
+	limits atomic.Pointer[Limits]
+	auth   atomic.Bool
+}
+
+// NewListener wraps ln; accepted connections get the limits l.
+func NewListener(ln net.Listener, l Limits) *Listener {
+	gl := &Listener{Listener: ln}
+	gl.SetLimits(l)
+	return gl
+}
+
+// SetLimits sets the limits of connections accepted from now on (change
+// those of existing connections with Guard.SetLimits).
+func (l *Listener) SetLimits(lim Limits) { l.limits.Store(&lim) }
+
+// SetAuthRequired sets the Guard.SetAuthRequired state new connections
+// start with.
+func (l *Listener) SetAuthRequired(v bool) { l.auth.Store(v) }
+
+// Accept waits for a connection and returns it wrapped in a *Guard.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	g := NewGuard(c, *l.limits.Load())
+	g.SetAuthRequired(l.auth.Load())
+	return g, nil
 }

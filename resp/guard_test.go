@@ -267,9 +267,10 @@ func TestGuardTCP(t *testing.T) {
 		}
 		reply, _ = io.ReadAll(c)
 	}()
-	sc, err := ln.Accept()
+	gl := NewListener(ln, DefaultLimits())
+	sc, err := gl.Accept()
 	require.NoError(t, err)
-	g := NewGuard(sc, DefaultLimits())
+	g := sc.(*Guard)
 	var passed []byte
 	buf := make([]byte, 4096)
 	for {
@@ -341,4 +342,32 @@ func (c *loopConn) Read(p []byte) (int, error) {
 	n := copy(p[:min(len(p), 4093)], c.data[c.off:])
 	c.off += n
 	return n, nil
+}
+
+func TestListenerAuth(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	gl := NewListener(ln, DefaultLimits())
+	defer gl.Close()
+	gl.SetAuthRequired(true)
+	l := DefaultLimits()
+	l.MaxBulkLen = 3
+	gl.SetLimits(l)
+	go func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err == nil {
+			_, _ = c.Write([]byte("*11\r\n"))
+			_, _ = io.ReadAll(c)
+			c.Close()
+		}
+	}()
+	c, err := gl.Accept()
+	require.NoError(t, err)
+	defer c.Close()
+	g := c.(*Guard)
+	require.Equal(t, int64(3), g.maxBulk.Load())
+	_, err = io.ReadAll(g)
+	var pe *ProtocolError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, msgUnauthMultibulk, pe.Reply)
 }
