@@ -423,8 +423,9 @@ func (c *Config) ConfigFile() string {
 // (or its alias), with the new value in CONFIG GET form. If fn returns an
 // error the previous value is restored and the CONFIG SET fails with the
 // error's text, as Redis' apply functions do. fn runs without the
-// configuration's locks held, so it may read the configuration. It panics
-// if name is no directive.
+// configuration's locks held, so it may read the configuration, but it
+// must not call Set (CONFIG SET calls are serialized). It panics if name
+// is no directive.
 func (c *Config) OnChange(name string, fn func(newValue string) error) {
 	d := c.mustLookup(name)
 	c.mu.Lock()
@@ -470,6 +471,18 @@ func (c *Config) Set(name, value string) error {
 // every previous value. localClient says whether the client connects over
 // loopback or a unix socket (for enable-protected-configs local).
 func (c *Config) SetMany(pairs [][2]string, localClient bool) error {
+	return c.setMany(pairs, localClient, false)
+}
+
+// SetInternal changes a directive on the server's own behalf, bypassing the
+// immutable and protected checks: REPLICAOF updates "replicaof" (value
+// "host port" or "no one") this way so that CONFIG GET and CONFIG REWRITE
+// show the current master. Values are parsed and hooks run as for Set.
+func (c *Config) SetInternal(name, value string) error {
+	return c.setMany([][2]string{{name, value}}, true, true)
+}
+
+func (c *Config) setMany(pairs [][2]string, localClient, internal bool) error {
 	c.setMu.Lock()
 	defer c.setMu.Unlock()
 
@@ -486,11 +499,11 @@ func (c *Config) SetMany(pairs [][2]string, localClient bool) error {
 		if first != nil {
 			continue
 		}
-		if d.flags&flagImmutable != 0 {
+		if d.flags&flagImmutable != 0 && !internal {
 			first = &SetError{Name: p[0], Reason: "can't set immutable config", kind: ErrImmutable}
 			continue
 		}
-		if d.flags&flagProtected != 0 && !c.protectedAllowed(localClient) {
+		if d.flags&flagProtected != 0 && !internal && !c.protectedAllowed(localClient) {
 			first = &SetError{Name: p[0], Reason: "can't set protected config", kind: ErrProtected}
 			continue
 		}

@@ -254,3 +254,20 @@ func TestConcurrentSetGet(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestSetInternal(t *testing.T) {
+	c := DefaultConfig()
+	var hooked string
+	c.OnChange("replicaof", func(v string) error { hooked = v; return nil })
+	require.True(t, errors.Is(c.Set("replicaof", "h 1"), ErrImmutable))
+	require.NoError(t, c.SetInternal("replicaof", "master 6380"))
+	require.Equal(t, "master 6380", hooked)
+	h, p, ok := c.Replicaof()
+	require.Equal(t, "master", h)
+	require.Equal(t, 6380, p)
+	require.True(t, ok)
+	require.NoError(t, c.SetInternal("replicaof", "no one"))
+	_, _, ok = c.Replicaof()
+	require.False(t, ok)
+	require.EqualError(t, c.SetInternal("replicaof", "h x"), "ERR CONFIG SET failed (possibly related to argument 'replicaof') - Invalid master port")
+}
