@@ -326,13 +326,22 @@ func BenchmarkMatch(b *testing.B) {
 
 // ---- real redis-server comparison ----
 
-// redisConn is just enough of a RESP2 client to run KEYS and SET.
+// redisConn is just enough of a RESP client for these tests: commands out, RESP2 replies (and the RESP3 types
+// HELLO 3 answers with) in, plus raw reads for byte-for-byte comparison.
 type redisConn struct {
 	c net.Conn
 	r *bufio.Reader
 }
 
 func (rc *redisConn) do(args ...string) (any, error) {
+	if err := rc.send(args...); err != nil {
+		return nil, err
+	}
+	return rc.read()
+}
+
+// send writes a command without reading a reply (SUBSCRIBE and friends answer with pushes).
+func (rc *redisConn) send(args ...string) error {
 	var b []byte
 	b = append(b, '*')
 	b = strconv.AppendInt(b, int64(len(args)), 10)
@@ -345,12 +354,31 @@ func (rc *redisConn) do(args ...string) (any, error) {
 		b = append(b, "\r\n"...)
 	}
 	if err := rc.c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		return err
+	}
+	_, err := rc.c.Write(b)
+	return err
+}
+
+// raw reads exactly n bytes.
+func (rc *redisConn) raw(n int) ([]byte, error) {
+	if err := rc.c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		return nil, err
 	}
-	if _, err := rc.c.Write(b); err != nil {
-		return nil, err
+	b := make([]byte, n)
+	_, err := io.ReadFull(rc.r, b)
+	return b, err
+}
+
+// dial opens a second connection to the same server.
+func (rc *redisConn) dial(t *testing.T) *redisConn {
+	t.Helper()
+	c, err := net.Dial("tcp", rc.c.RemoteAddr().String())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return rc.read()
+	t.Cleanup(func() { c.Close() })
+	return &redisConn{c: c, r: bufio.NewReader(c)}
 }
 
 func (rc *redisConn) read() (any, error) {
@@ -379,10 +407,15 @@ func (rc *redisConn) read() (any, error) {
 			return nil, err
 		}
 		return string(buf[:n]), nil
-	case '*':
+	case '_':
+		return nil, nil
+	case '*', '>', '%':
 		n, err := strconv.Atoi(body)
 		if err != nil {
 			return nil, err
+		}
+		if line[0] == '%' {
+			n *= 2 // a RESP3 map (the HELLO reply) read as a flat list
 		}
 		out := make([]any, 0, max(n, 0))
 		for i := 0; i < n; i++ {
