@@ -35,5 +35,6 @@
 // Load opens the log file for appending as Redis does; nothing else.
 //
 // Locks: Config.setMu serializes CONFIG SET and their hooks and is taken
-// before Config.mu, which guards the values. Hooks run with neither held.
+// before Config.mu, which guards the values. Hooks run with mu released and
+// setMu held: they may read the configuration but must not call Set.
 package config
