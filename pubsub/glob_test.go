@@ -292,6 +292,9 @@ func FuzzMatch(f *testing.F) {
 				t.Fatalf("Match(%q, %q, %v) = %v, twin says %v", p, s, nocase, got, want)
 			}
 		}
+		if n := testing.AllocsPerRun(1, func() { Match(pattern, s, nocase) }); n != 0 {
+			t.Fatalf("Match(%q, %q) allocated %v times", pattern, s, n)
+		}
 		// Whole, then the pattern split in two (first half against second), as the team's fuzz rule asks.
 		check(pattern, s)
 		check(pattern[:len(pattern)/2], pattern[len(pattern)/2:])

@@ -103,14 +103,25 @@ func (o *Outbox) signal() {
 // off since the last receive. It is the same channel every time.
 func (o *Outbox) Wait() <-chan struct{} { return o.wake }
 
-// Drain appends the pending bytes to dst, empties the buffer and returns dst. It returns dst unchanged once the
-// outbox is over its limit (the pending bytes were dropped); after Close it still returns what was pending.
+// Drain hands over the pending bytes and empties the buffer. With an empty dst it swaps buffers rather than
+// copying, so the lock is held for O(1) whatever is pending: it returns the pending bytes and keeps dst's backing
+// array (the caller must not use it any more) for the next frames; the writer loop calls buf = o.Drain(buf[:0]).
+// With a non-empty dst it appends the pending bytes to dst and returns it. Once the outbox is over its limit there
+// is nothing to drain (the pending bytes were dropped); after Close, Drain still returns what was pending.
 func (o *Outbox) Drain(dst []byte) []byte {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if len(dst) == 0 {
+		out := o.buf
+		if cap(dst) > 64<<10 || o.err != nil {
+			dst = nil // do not keep a burst-sized buffer forever, nor any buffer once done
+		}
+		o.buf = dst[:0]
+		return out
+	}
 	dst = append(dst, o.buf...)
 	if cap(o.buf) > 64<<10 {
-		o.buf = nil // do not keep a burst-sized buffer forever
+		o.buf = nil
 	} else {
 		o.buf = o.buf[:0]
 	}
@@ -153,9 +164,6 @@ func (o *Outbox) Run(w io.Writer) error {
 			if _, err := w.Write(buf); err != nil {
 				return err
 			}
-		}
-		if cap(buf) > 64<<10 {
-			buf = nil
 		}
 		switch err := o.Err(); err {
 		case nil:
