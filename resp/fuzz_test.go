@@ -263,3 +263,69 @@ func FuzzEOFMarkReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReaderCommand reads a master stream split at fuzzed points and checks
+// every command and byte count against ParseCommand on the whole input.
+func FuzzReaderCommand(f *testing.F) {
+	for _, s := range seedCommands {
+		f.Add([]byte(s), uint8(1))
+	}
+	f.Add([]byte("\n\r\n*1\r\n$4\r\nPING\r\n"), uint8(2))
+	f.Fuzz(func(t *testing.T, in []byte, mode uint8) {
+		var src io.Reader = bytes.NewReader(in)
+		switch mode % 3 {
+		case 1:
+			src = iotest.OneByteReader(src)
+		case 2:
+			src = iotest.HalfReader(src)
+		}
+		r := NewReader(src)
+		rest := in
+		for {
+			args, n, err := r.ReadCommand()
+			if len(rest) == 0 {
+				if err != io.EOF {
+					t.Fatalf("at end: %v", err)
+				}
+				return
+			}
+			if rest[0] != '*' {
+				i := bytes.IndexByte(rest, '\n')
+				switch {
+				case i < 0:
+					if err == nil {
+						t.Fatalf("unterminated line accepted")
+					}
+					return
+				case i == 0 || (i == 1 && rest[0] == '\r'):
+					if err != nil || args != nil || n != int64(i+1) {
+						t.Fatalf("keep-alive: %v %d", err, n)
+					}
+					rest = rest[i+1:]
+					continue
+				default:
+					if !errors.Is(err, ErrProtocol) {
+						t.Fatalf("inline from master: %v", err)
+					}
+					return
+				}
+			}
+			wantArgs, m, perr := ParseCommand(rest, 1<<62)
+			if perr != nil {
+				if err == nil {
+					t.Fatalf("reader accepted what ParseCommand refuses: %v", perr)
+				}
+				return
+			}
+			if err != nil || n != int64(m) || len(args) != len(wantArgs) {
+				t.Fatalf("reader %v n=%d args=%d, want n=%d args=%d", err, n, len(args), m, len(wantArgs))
+			}
+			for i := range args {
+				if !bytes.Equal(args[i], wantArgs[i]) {
+					t.Fatalf("arg %d differs", i)
+				}
+			}
+			rest = rest[m:]
+		}
+	})
+}

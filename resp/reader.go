@@ -87,15 +87,21 @@ func unexpectedEOF(err error) error {
 // <offset>" or "-ERR ...", or an empty line for the newlines a master sends
 // to keep the link alive while it prepares a payload.
 func (r *Reader) ReadLine() ([]byte, error) {
+	line, err := r.readRawLine()
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	return line, err
+}
+
+// readRawLine returns the next line without its '\n' only.
+func (r *Reader) readRawLine() ([]byte, error) {
 	scanned := 0
 	for {
 		if i := bytes.IndexByte(r.buf[r.r+scanned:r.w], '\n'); i >= 0 {
 			end := r.r + scanned + i
 			line := r.buf[r.r:end:end]
 			r.r = end + 1
-			if len(line) > 0 && line[len(line)-1] == '\r' {
-				line = line[:len(line)-1]
-			}
 			return line, nil
 		}
 		scanned = r.w - r.r
@@ -114,13 +120,17 @@ func (r *Reader) ReadLine() ([]byte, error) {
 // ReadCommand reads one command from a master's stream as Redis's replica
 // does (processInputBuffer for the master client: no proto-max-bulk-len)
 // and returns its arguments and n, the exact number of bytes it took,
-// which is what advances the replication offset. A keep-alive "\n" (or any
-// blank inline line, or *0) comes back as no arguments with n > 0. At a
+// which is what advances the replication offset. A keep-alive "\n" (or
+// "\r\n", or *0) comes back as no arguments with n > 0. Any other inline
+// line is a protocol error, as Redis closes a master that sends one. At a
 // clean end of stream it returns io.EOF; inside a command,
 // io.ErrUnexpectedEOF.
 func (r *Reader) ReadCommand() (args [][]byte, n int64, err error) {
 	for {
 		if r.w > r.r {
+			if r.buf[r.r] != '*' {
+				return r.readMasterInline()
+			}
 			args, m, err := r.cmd.parse(r.buf[r.r:r.w], math.MaxInt64-2)
 			if err == nil {
 				r.r += m
@@ -138,6 +148,20 @@ func (r *Reader) ReadCommand() (args [][]byte, n int64, err error) {
 			return nil, 0, err
 		}
 	}
+}
+
+// readMasterInline takes an inline line from the master stream. As in
+// Redis 7.0's processInlineBuffer, only an empty line (a keep-alive) is
+// allowed; anything else means the stream is out of step.
+func (r *Reader) readMasterInline() ([][]byte, int64, error) {
+	raw, err := r.readRawLine()
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(raw) > 1 || (len(raw) == 1 && raw[0] != '\r') {
+		return nil, 0, protoErrf("master using the inline protocol: %.40q", raw)
+	}
+	return nil, int64(len(raw) + 1), nil
 }
 
 // Read reads buffered bytes first, then from the source: the raw passage

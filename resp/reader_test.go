@@ -66,6 +66,17 @@ func TestReaderErrors(t *testing.T) {
 	_, _, err = r.ReadCommand()
 	require.ErrorIs(t, err, ErrProtocol)
 
+	// A master may only send empty inline lines.
+	r = NewReader(strings.NewReader("\r\n\nPING\r\n"))
+	_, n0, err := r.ReadCommand()
+	require.NoError(t, err)
+	require.Equal(t, int64(2), n0)
+	_, n0, err = r.ReadCommand()
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n0)
+	_, _, err = r.ReadCommand()
+	require.ErrorIs(t, err, ErrProtocol)
+
 	r = NewReader(strings.NewReader("+partial"))
 	_, err = r.ReadLine()
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
