@@ -99,30 +99,6 @@ func (c *Client) argInt(i int) (int64, bool) {
 	return v, ok
 }
 
-// parseLongDouble parses a float as Redis's string2ld: no leading space, no
-// trailing garbage, no NaN.
-func parseLongDouble(p []byte) (float64, bool) {
-	if len(p) == 0 || len(p) >= 5*1024 {
-		return 0, false
-	}
-	if p[0] == ' ' || p[0] == '\t' || p[0] == '\n' || p[0] == '\r' || p[0] == '\v' || p[0] == '\f' {
-		return 0, false
-	}
-	s := string(p)
-	if strings.ContainsRune(s, '_') {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		// strtold saturates to ±HUGE_VAL on overflow, which string2ld refuses.
-		return 0, false
-	}
-	if math.IsNaN(f) {
-		return 0, false
-	}
-	return f, true
-}
-
 // strEncoding is what OBJECT ENCODING answers for a string.
 func strEncoding(m *store.Meta) string {
 	switch m.Enc {
@@ -569,29 +545,31 @@ func incrBy(c *Client, incr int64) {
 	}
 }
 
+// cmdIncrbyfloat computes in x87 long double precision, as Redis does, so
+// the stored text is the same bytes the master stores.
 func cmdIncrbyfloat(c *Client) {
 	m, found, ok := c.lookupString(c.args[1])
 	if !ok {
 		return
 	}
-	var v float64
+	v := resp.LongDoubleFromInt(0)
 	if found {
-		if v, ok = parseLongDouble(m.Value); !ok {
+		if v, ok = resp.ParseLongDouble(m.Value); !ok {
 			c.errReply(errNotFloat)
 			return
 		}
 	}
-	incr, ok := parseLongDouble(c.args[2])
+	incr, ok := resp.ParseLongDouble(c.args[2])
 	if !ok {
 		c.errReply(errNotFloat)
 		return
 	}
-	v += incr
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	sum, ok := v.Add(incr)
+	if !ok {
 		c.errReply("ERR increment would produce NaN or Infinity")
 		return
 	}
-	nv := []byte(resp.FormatLongDouble(v, true))
+	nv := []byte(sum.Format(true))
 	if c.putString(c.args[1], &m, found, nv, strEncEmbstr, m.ExpireAt) {
 		c.bulk(nv)
 	}
