@@ -20,10 +20,12 @@
 // ErrIncomplete when more input is needed. SplitArgs is Redis's
 // sdssplitargs, used for inline commands and config lines.
 //
-// Serving clients: Guard wraps an accepted net.Conn and validates the byte
-// stream with an incremental state machine before a RESP reader (redcon)
-// trusts any length header; on a violation it sends Redis's exact protocol
-// error and fails the read so the server closes the connection.
+// Serving clients: Guard wraps an accepted net.Conn (Listener does it on
+// Accept) and validates the byte stream with an incremental state machine
+// before a RESP reader (redcon) trusts any length header; on a violation it
+// sends Redis's exact protocol error and fails the read so the server
+// closes the connection. It never panics, allocates nothing per read in the
+// steady state, and never allocates from a length header.
 //
 // Following a master: Reader is a buffered reader for the replication link
 // (reply lines, then an RDB payload, then the command stream with exact
