@@ -32,18 +32,17 @@ func newLD() *big.Float {
 // strtold: an optional sign, then decimal digits with an optional fraction
 // and exponent, a hexadecimal "0x" float with an optional 'p' exponent, or
 // "inf"/"infinity" (any case). No leading space, no trailing bytes; NaN,
-// overflow and underflow to zero are refused. As in C, the text ends at its
-// first NUL byte. It reports false where Redis replies "value is not a
+// overflow and underflow to zero are refused, and so is any NUL byte (7.0's
+// string2ld requires strtold to consume every byte). It reports false where Redis replies "value is not a
 // valid float".
 func ParseLongDouble(s []byte) (LongDouble, bool) {
 	if len(s) == 0 || len(s) >= ldMaxChars {
 		return LongDouble{}, false
 	}
-	if i := strings.IndexByte(string(s), 0); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) == 0 {
-		return LongDouble{}, true // strtold converts nothing: 0, accepted
+	// Redis 7.0's string2ld also requires strtold to consume all slen bytes,
+	// so an embedded NUL makes the value invalid (checked on 7.0.15).
+	if strings.IndexByte(string(s), 0) >= 0 {
+		return LongDouble{}, false
 	}
 	if isCSpace(s[0]) {
 		return LongDouble{}, false

@@ -55,8 +55,6 @@ func TestParseLongDouble(t *testing.T) {
 		"0X1.8P1":   "3",
 		"inf":       "inf",
 		"-Infinity": "-inf",
-		"1\x00junk": "1",
-		"\x00":      "0",
 		"1e-4950":   "0", // subnormal, not zero: accepted, prints as 0
 	}
 	for in, want := range good {
@@ -64,7 +62,7 @@ func TestParseLongDouble(t *testing.T) {
 		require.True(t, ok, "%q", in)
 		require.Equal(t, want, v.Format(true), "%q", in)
 	}
-	for _, in := range []string{"", " 1", "1 ", "abc", "1e", "1e+", "0x", "nan", "-nan", "1e5000", "1e-5000", "--1", "1.2.3", "0x1p", "infinit"} {
+	for _, in := range []string{"", " 1", "1 ", "abc", "1e", "1e+", "0x", "nan", "-nan", "1e5000", "1e-5000", "--1", "1.2.3", "0x1p", "infinit", "\x00", "1\x00junk", "2.1\x00abc"} {
 		_, ok := ParseLongDouble([]byte(in))
 		require.False(t, ok, "%q", in)
 	}
