@@ -197,7 +197,7 @@ func TestFormatMatchesRedis(t *testing.T) {
 		require.Equal(t, FormatDouble(f), rc.do(t, "ZSCORE", "z", "m"), "ZADD %s", in)
 	}
 	cases := []string{"+2", ".5", "5.", "0x10", "0X1.8P1", "1e-4950", "inf", "1e5000", "1e-5000", "nan",
-		"1e", " 1", "0x", "1.1e4932", "-0", "1e4932"}
+		"1e", " 1", "0x", "1.1e4932", "-0", "1e4932", "1\x00abc", "\x00"}
 	for i := 0; i < 100; i++ {
 		cases = append(cases, strconv.FormatFloat(rng.NormFloat64()*math.Pow(10, float64(rng.Intn(30)-15)), 'g', -1, 64))
 	}
