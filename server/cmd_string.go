@@ -163,6 +163,18 @@ const (
 
 const setExpireFlags = setEX | setPX | setEXAT | setPXAT
 
+func expireFlag(opt string) int {
+	switch opt {
+	case "EX":
+		return setEX
+	case "PX":
+		return setPX
+	case "EXAT":
+		return setEXAT
+	}
+	return setPXAT
+}
+
 // parseSetArgs parses SET/GETEX options from args[from:], as
 // parseExtendedStringArgumentsOrReply.
 func parseSetArgs(c *Client, from int, isSet bool) (flags int, expire []byte, ok bool) {
@@ -180,9 +192,11 @@ func parseSetArgs(c *Client, from int, isSet bool) (flags int, expire []byte, ok
 			flags |= setKeepTTL
 		case opt == "PERSIST" && !isSet && flags&(setExpireFlags|setKeepTTL) == 0:
 			flags |= setPersist
-		case (opt == "EX" || opt == "PX" || opt == "EXAT" || opt == "PXAT") &&
-			flags&(setKeepTTL|setPersist|setExpireFlags) == 0 && hasNext:
-			flags |= map[string]int{"EX": setEX, "PX": setPX, "EXAT": setEXAT, "PXAT": setPXAT}[opt]
+		case (opt == "EX" || opt == "PX" || opt == "EXAT" || opt == "PXAT") && hasNext &&
+			flags&(setKeepTTL|setPersist|setExpireFlags&^expireFlag(opt)) == 0:
+			// The same option may repeat (the last value wins); two
+			// different ones may not.
+			flags |= expireFlag(opt)
 			expire = c.args[j+1]
 			j++
 		default:
