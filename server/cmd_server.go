@@ -139,7 +139,7 @@ func cmdHello(c *Client) {
 				c.errReply(errWrongPass)
 				return
 			}
-			c.authed = true
+			c.setAuthed()
 			i += 2
 		case opt == "SETNAME" && more >= 1:
 			name = string(c.args[i+1])
@@ -205,9 +205,16 @@ func cmdAuth(c *Client) {
 		c.errReply(errWrongPass)
 		return
 	}
-	c.authed = true
+	c.setAuthed()
 	c.user = user
 	c.ok()
+}
+
+func (c *Client) setAuthed() {
+	c.authed = true
+	if c.guard != nil {
+		c.guard.SetAuthRequired(false)
+	}
 }
 
 func validClientName(n string) bool {

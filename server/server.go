@@ -257,6 +257,10 @@ func (s *Server) accept(conn redcon.Conn) bool {
 		c.addr = "/unixsocket:0"
 	}
 	c.authed = s.cfg.String("requirepass") == ""
+	if !c.authed && c.guard != nil {
+		// Redis 7.0 bounds what an unauthenticated client may send.
+		c.guard.SetAuthRequired(true)
+	}
 	s.mu.Lock()
 	if len(s.clients) >= s.cfg.Int("maxclients") {
 		s.mu.Unlock()
