@@ -52,6 +52,17 @@ type Client struct {
 	out  []byte
 	tx   *store.Tx
 
+	// Blocking state (blocking.go): blk is the pending request, blocking
+	// says the handler just asked to block, blockArgs keeps the arguments
+	// for the retries (redcon reuses its buffers only after the handler).
+	blk       *blockState
+	blocking  bool
+	blockArgs [][]byte
+	// inExec is set while EXEC runs the queue; fromMaster while a command of
+	// the master's stream is applied. Neither may block.
+	inExec     bool
+	fromMaster bool
+
 	// MULTI state.
 	multi     bool
 	multiErr  bool

@@ -95,7 +95,7 @@ func (s *Server) infoSection(b *strings.Builder, sec string) {
 		p("maxclients:%d", s.cfg.Int("maxclients"))
 		p("client_recent_max_input_buffer:0")
 		p("client_recent_max_output_buffer:0")
-		p("blocked_clients:0")
+		p("blocked_clients:%d", s.blockedClients())
 		p("tracking_clients:0")
 		p("clients_in_timeout_table:0")
 	case "memory":

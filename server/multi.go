@@ -50,6 +50,8 @@ func cmdExec(c *Client) {
 			return nil
 		}
 		c.arrayLen(len(queue))
+		c.inExec = true
+		defer func() { c.inExec = false }()
 		for _, q := range queue {
 			c.args = q.args
 			c.cmd = q.cmd

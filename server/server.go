@@ -65,6 +65,7 @@ type Server struct {
 	closeErr       error
 	activeExpireOn atomic.Bool
 	runID          string
+	blocked        blockers
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -85,6 +86,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, db: db, log: logger, clients: map[int64]*Client{}, watchers: map[watchKey]map[*Client]struct{}{}, errs: map[string]int64{},
 		start: time.Now(), done: make(chan struct{}), monitors: map[*monitor]struct{}{}, runID: newRunID()}
+	s.blocked.keys = map[watchKey][]*Client{}
 	s.lastSave.Store(time.Now().Unix())
 	s.rcmds = loadRedisCommands()
 	s.cmds = commandTable{}
@@ -374,9 +376,23 @@ func cloneArgs(args [][]byte) [][]byte {
 func (s *Server) exec(c *Client, cmd *command) {
 	c.cmd = cmd
 	mark := len(c.out)
+	for {
+		s.exec1(c, cmd, mark)
+		if !c.blocking || !s.waitBlocked(c) {
+			break
+		}
+		c.args = c.blockArgs
+		c.cmd = cmd
+	}
+	c.endBlock()
+}
+
+// exec1 runs cmd once. Blocking commands run on the writer even when they
+// only read, so registering as a waiter is ordered with every write.
+func (s *Server) exec1(c *Client, cmd *command, mark int) {
 	var err error
 	switch {
-	case cmd.has(flagWrite):
+	case cmd.has(flagWrite) || cmd.has(flagBlocking):
 		err = s.db.Update(func(tx *store.Tx) error {
 			c.tx = tx
 			cmd.fn(c)
@@ -446,6 +462,7 @@ func (s *Server) onCommit(ev *store.Events) {
 	}
 	if len(ev.Touched) > 0 || len(ev.Flushed) > 0 {
 		s.invalidateWatches(ev)
+		s.wakeBlocked(ev)
 	}
 }
 

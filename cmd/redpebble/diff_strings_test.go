@@ -75,6 +75,20 @@ type gen struct {
 	queue []diffCmd
 	// skip holds upper-case command names never to return.
 	skip map[string]bool
+	// gens are the weighted generators to draw from (nil: generators, the
+	// string and key commands).
+	gens []genFunc
+}
+
+// genSets names the generator sets of the differential tests: "strings" here,
+// one per data type in the diff_<type>_test.go files (registered in their
+// init), and TestDiffAll draws from all of them at once.
+var genSets = map[string][]genFunc{}
+
+// dumpers reads a whole value of each TYPE name for compareDatasets; each
+// data type's test file registers its own.
+var dumpers = map[string]func(key string) []diffCmd{
+	"string": func(k string) []diffCmd { return []diffCmd{exact("GET", k)} },
 }
 
 var diffKeys = []string{"a", "b", "c", "d", "e", "k:1", "k:2", "n", "m", "{t}x", "{t}y", "", "bin\x00\xff\r\n"}
@@ -542,13 +556,17 @@ func (g *gen) next1() diffCmd {
 		g.queue = g.queue[1:]
 		return c
 	}
+	gens := g.gens
+	if gens == nil {
+		gens = generators
+	}
 	total := 0.0
-	for _, gf := range generators {
+	for _, gf := range gens {
 		total += gf.weight
 	}
 	x := g.r.Float64() * total
 	var c diffCmd
-	for _, gf := range generators {
+	for _, gf := range gens {
 		if x < gf.weight {
 			c = gf.fn(g)
 			break
@@ -556,7 +574,7 @@ func (g *gen) next1() diffCmd {
 		x -= gf.weight
 	}
 	if c.args == nil {
-		c = generators[0].fn(g)
+		c = gens[0].fn(g)
 	}
 	if g.chance(0.1) {
 		c.args[0] = g.randomCase(c.args[0])
@@ -749,19 +767,47 @@ func (d *differ) compareDatasets() {
 				d.t.Fatalf("unquoting %s: %v", qk, err)
 			}
 			d.run(exact("TYPE", k))
-			d.run(exact("GET", k))
+			typ := d.ref.DoValue("TYPE", k).Str
+			dump := dumpers[typ]
+			if dump == nil {
+				d.t.Fatalf("no dumper for type %q of key %q", typ, k)
+			}
+			for _, c := range dump(k) {
+				d.run(c)
+			}
 			d.run(diffCmd{args: []string{"PTTL", k}, mode: cmpTTLMs})
 		}
 	}
 	d.run(exact("DEBUG", "DIGEST"))
 }
 
-func TestDiffStrings(t *testing.T) {
+func TestDiffStrings(t *testing.T) { runDiff(t, generators, diffDefaultN) }
+
+// TestDiffAll draws from every registered generator set at once, so commands
+// of all types collide on the same keys.
+func TestDiffAll(t *testing.T) {
+	var all []genFunc
+	names := make([]string, 0, len(genSets))
+	for name := range genSets {
+		names = append(names, name)
+	}
+	slices.Sort(names) // map order must not change what a seed generates
+	all = append(all, generators...)
+	for _, name := range names {
+		all = append(all, genSets[name]...)
+	}
+	runDiff(t, all, 20000)
+}
+
+// runDiff runs a differential test drawing from gens: defN commands unless
+// REDPEBBLE_DIFF_N says otherwise (a tenth under -short), then a whole-dataset
+// comparison.
+func runDiff(t *testing.T, gens []genFunc, defN int64) {
 	requireBinary(t)
 	seed := envInt(t, "REDPEBBLE_DIFF_SEED", diffDefaultSeed)
-	n := envInt(t, "REDPEBBLE_DIFF_N", diffDefaultN)
+	n := envInt(t, "REDPEBBLE_DIFF_N", defN)
 	if testing.Short() && os.Getenv("REDPEBBLE_DIFF_N") == "" {
-		n = 1000
+		n = defN / 10
 	}
 
 	ref := redistest.StartRedis(t, "enable-debug-command yes")
@@ -772,7 +818,7 @@ func TestDiffStrings(t *testing.T) {
 		maxMismatches: int(envInt(t, "REDPEBBLE_DIFF_MAX_MISMATCHES", 1)),
 	}
 	t.Logf("seed %d (REDPEBBLE_DIFF_SEED), %d commands (REDPEBBLE_DIFF_N)", seed, n)
-	g := &gen{r: rand.New(rand.NewSource(seed)), skip: map[string]bool{}}
+	g := &gen{r: rand.New(rand.NewSource(seed)), skip: map[string]bool{}, gens: gens}
 	if s := os.Getenv("REDPEBBLE_DIFF_SKIP"); s != "" {
 		for _, name := range strings.Split(s, ",") {
 			g.skip[strings.ToUpper(strings.TrimSpace(name))] = true

@@ -126,6 +126,23 @@ func TestParseBenchmark(t *testing.T) {
 	}
 }
 
+func FuzzParseBenchmark(f *testing.F) {
+	f.Add("SET: rps=0.0 (overall: 0.0) avg_msec=-nan\r \rSET: 24752.47 requests per second, p50=1.199 msec\n")
+	f.Add("MSET (10 keys): 38167.94 requests per second, p50=0.775 msec\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		for _, in := range []string{out, out[:len(out)/2]} {
+			res, err := parseBenchmark(in)
+			if err == nil {
+				for name, rps := range res {
+					if rps <= 0 || !strings.Contains(in, name+": ") {
+						t.Fatalf("bad result %q=%v from %q", name, rps, in)
+					}
+				}
+			}
+		}
+	})
+}
+
 func TestRedisBenchmark(t *testing.T) {
 	bench := lookTool(t, "redis-benchmark")
 	sut := startUnderTest(t, t.TempDir(), false)

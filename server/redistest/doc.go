@@ -4,8 +4,8 @@
 // It owns three things and imports nothing from this module:
 //
 //   - processes: StartRedis runs the system's redis-server with its config on
-//     stdin; BuildRedpebble builds ./cmd/redpebble once per test binary and
-//     StartRedpebble runs it. Both pick a random free loopback port (never
+//     stdin; BuildRedpebble builds ./cmd/redpebble once per test binary (or
+//     returns $REDPEBBLE_BIN when set) and StartRedpebble runs it. Both pick a random free loopback port (never
 //     6379), retry when the port was taken, poll with a deadline until the
 //     server answers PING, capture stdout/stderr to a file whose tail is logged
 //     when the test fails, and kill the process in t.Cleanup. A Server can be
