@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -145,16 +146,17 @@ func cmdCopy(c *Client) {
 			if !ok {
 				return
 			}
+			// Checked while parsing, as copyCommand's selectDb.
+			if n < 0 || n >= c.s.db.Databases() {
+				c.errReply("ERR DB index is out of range")
+				return
+			}
 			dstDB = n
 			j++
 		default:
 			c.errReply(errSyntax)
 			return
 		}
-	}
-	if dstDB < 0 || dstDB >= c.s.db.Databases() {
-		c.errReply("ERR DB index is out of range")
-		return
 	}
 	if dstDB == c.db && string(c.args[1]) == string(c.args[2]) {
 		c.errReply("ERR source and destination objects are the same")
@@ -164,6 +166,24 @@ func cmdCopy(c *Client) {
 	if err != nil {
 		c.fail(err)
 		return
+	}
+	if ok {
+		// dupStringObject gives an integer string its own object: a copy of
+		// a shared integer has refcount 1.
+		m, found, err := c.tx.Lookup(dstDB, c.args[2])
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if found && m.Type == store.TypeString && m.Enc == store.StrEncAuto && strEncoding(&m) == "int" {
+			nm := m
+			nm.Value = bytes.Clone(m.Value)
+			nm.Enc = strEncIntOwn
+			if err := c.tx.Put(dstDB, c.args[2], &m, &nm); err != nil {
+				c.fail(err)
+				return
+			}
+		}
 	}
 	c.integer(b2i(ok))
 }
@@ -297,7 +317,9 @@ func ttlGeneric(c *Client, ms, abs bool) {
 	}
 	ttl = max(ttl, 0)
 	if !ms {
-		ttl = (ttl + 500) / 1000
+		// (ttl+500)/1000 without the int64 overflow near the maximum,
+		// which Redis's compiled code does not show either.
+		ttl = ttl/1000 + (ttl%1000+500)/1000
 	}
 	c.integer(ttl)
 }
@@ -503,7 +525,7 @@ func cmdObjectRefcount(c *Client) {
 	}
 	// Redis shares the integer objects 0..9999 when no LRU/LFU policy needs
 	// a per-key clock; their refcount reads as INT_MAX.
-	if m.Type == store.TypeString && strEncoding(&m) == "int" {
+	if m.Type == store.TypeString && m.Enc != strEncIntOwn && strEncoding(&m) == "int" {
 		if v, _ := parseLL(m.Value); v >= 0 && v < 10000 {
 			p := c.s.cfg.String("maxmemory-policy")
 			if c.s.cfg.Memory("maxmemory") == 0 || !(isLFU(p) || strings.HasSuffix(p, "-lru")) {

@@ -15,6 +15,10 @@ import (
 // as a plain string object, never as an integer one.
 const strEncEmbstr uint8 = 2
 
+// strEncIntOwn is an integer string with an object of its own (made by
+// COPY), never one of Redis's shared integers: OBJECT REFCOUNT answers 1.
+const strEncIntOwn uint8 = 3
+
 func (s *Server) registerStrings() {
 	t, rc := s.cmds, s.rcmds
 	t.add(rc, "get", cmdGet)

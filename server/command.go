@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -191,8 +192,16 @@ func (t commandTable) lookup(args [][]byte) (*command, string) {
 	return c, ""
 }
 
+// cString is what C's printf "%s" shows of p: the bytes before the first NUL.
+func cString(p []byte) []byte {
+	if i := bytes.IndexByte(p, 0); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
+
 func truncArg(a []byte) string {
-	s := string(a)
+	s := string(cString(a))
 	if len(s) > 128 {
 		s = s[:128]
 	}
@@ -215,7 +224,7 @@ func unknownCommand(args [][]byte) string {
 		if b.Len() >= 128 {
 			break
 		}
-		s := a
+		s := cString(a)
 		if room := 128 - b.Len(); len(s) > room {
 			s = s[:room]
 		}

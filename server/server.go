@@ -403,12 +403,19 @@ func (s *Server) exec1(c *Client, cmd *command, mark int) {
 			s.dirty.Add(1)
 		}
 	case cmd.has(flagReadonly):
+		var expired []store.KeyRef
 		err = s.db.View(cmd.consistent, func(tx *store.Tx) error {
 			c.tx = tx
 			cmd.fn(c)
 			c.tx = nil
+			if seen := tx.ExpiredSeen(); len(seen) > 0 && s.activeExpireOn.Load() {
+				expired = append(expired, seen...)
+			}
 			return nil
 		})
+		if len(expired) > 0 {
+			s.expireLazily(expired)
+		}
 	default:
 		cmd.fn(c)
 	}
@@ -498,6 +505,21 @@ func (s *Server) activeExpire() {
 			return err
 		})
 	}
+}
+
+// expireLazily deletes keys a read found logically expired, before the
+// reply is sent, as a master's lookupKeyRead does through expireIfNeeded: so
+// DBSIZE, INFO keyspace and the expired_keys stat agree with Redis. A key
+// written meanwhile is left alone (Lookup deletes only what is still due).
+func (s *Server) expireLazily(keys []store.KeyRef) {
+	_ = s.db.Update(func(tx *store.Tx) error {
+		for _, k := range keys {
+			if _, _, err := tx.Lookup(k.DB, k.Key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (s *Server) closeIdle(limit time.Duration) {

@@ -34,6 +34,10 @@ type Tx struct {
 	repl       *ReplState
 	ev         *Events
 
+	// expiredSeen lists the logically expired keys a read Tx hid, so that a
+	// master can delete them as Redis's lazy expiry does.
+	expiredSeen []KeyRef
+
 	kbuf []byte
 }
 
@@ -48,6 +52,8 @@ func (d *DB) getReadTx() *Tx {
 
 func (d *DB) putReadTx(tx *Tx) {
 	tx.release()
+	clear(tx.expiredSeen)
+	tx.expiredSeen = tx.expiredSeen[:0]
 	tx.r = nil
 	tx.d = nil
 	readTxPool.Put(tx)
@@ -86,6 +92,10 @@ func (tx *Tx) release() {
 	clear(tx.closers)
 	tx.closers = tx.closers[:0]
 }
+
+// ExpiredSeen returns the keys whose TTL had passed that this read Tx treated
+// as absent. The slice is valid until the Tx ends.
+func (tx *Tx) ExpiredSeen() []KeyRef { return tx.expiredSeen }
 
 // Writable reports whether tx may write.
 func (tx *Tx) Writable() bool { return tx.b != nil }
@@ -177,6 +187,7 @@ func (tx *Tx) Lookup(db int, key []byte) (Meta, bool, error) {
 	}
 	if m.ExpireAt != 0 && m.ExpireAt <= tx.now {
 		if tx.b == nil {
+			tx.expiredSeen = append(tx.expiredSeen, KeyRef{db, bytes.Clone(key)})
 			return Meta{}, false, nil
 		}
 		if !tx.keepExpired {
