@@ -56,6 +56,8 @@ func (s *Server) registerServer() {
 	t.add(rc, "command|info", cmdCommandInfo)
 	t.add(rc, "command|docs", cmdCommandDocs)
 	t.add(rc, "command|list", cmdCommandList)
+	t.add(rc, "command|getkeys", cmdCommandGetkeys)
+	t.add(rc, "command|help", func(c *Client) { helpReply(c, "COMMAND", commandHelp) })
 	t.add(rc, "multi", cmdMulti)
 	t.add(rc, "exec", cmdExec)
 	t.add(rc, "discard", cmdDiscard)
@@ -423,7 +425,6 @@ var clientHelp = []string{
 	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
 	"    * USER <username>", "      Kill connections authenticated by <username>.",
 	"    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
-	"    * ID <client-id>", "      Kill connections by client id.",
 	"LIST [options ...]", "    Return information about client connections. Options:",
 	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
 	"UNPAUSE", "    Stop the current client pause, resuming traffic.",
@@ -452,7 +453,7 @@ func helpReply(c *Client, cmd string, lines []string) {
 		c.simple(l)
 	}
 	c.simple("HELP")
-	c.simple("    Print this help.")
+	c.simple("    Prints this help.")
 }
 
 func cmdConfigGet(c *Client) {

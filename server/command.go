@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // commands.json is COMMAND INFO / COMMAND DOCS of Debian's redis-server
@@ -28,6 +29,9 @@ type redisCommand struct {
 	Name        string         `json:"name"`
 	Info        string         `json:"info"` // raw RESP2 reply of COMMAND INFO <name>
 	Docs        string         `json:"docs"` // raw RESP2 reply of COMMAND DOCS <name>
+
+	resp3        sync.Once // computes the RESP3 forms on first use
+	info3, docs3 string
 }
 
 func loadRedisCommands() map[string]*redisCommand {
