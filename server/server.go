@@ -66,6 +66,7 @@ type Server struct {
 	activeExpireOn atomic.Bool
 	runID          string
 	blocked        blockers
+	scripting      scripting
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -91,6 +92,10 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	s.rcmds = loadRedisCommands()
 	s.cmds = commandTable{}
 	s.registerAll()
+	if err := s.loadFunctions(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.updateLimits()
 	s.hookConfig()
 	db.SetOnCommit(s.onCommit)
@@ -123,6 +128,7 @@ func (s *Server) registerAll() {
 	s.registerServer()
 	s.registerStrings()
 	s.registerKeys()
+	s.registerScripting()
 }
 
 func (s *Server) updateLimits() {
