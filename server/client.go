@@ -52,6 +52,9 @@ type Client struct {
 	out  []byte
 	tx   *store.Tx
 
+	// pipeline is handle's reusable buffer for a pipeline's commands.
+	pipeline []redcon.Command
+
 	// Blocking state (blocking.go): blk is the pending request, blocking
 	// says the handler just asked to block, blockArgs keeps the arguments
 	// for the retries (redcon reuses its buffers only after the handler).

@@ -31,7 +31,7 @@ func docsEntry(c *Client, rc *redisCommand) string {
 		rc.resp3.Do(func() { rc.info3, rc.docs3 = toRESP3(rc.Info, infoShape), toRESP3(rc.Docs, docsShape) })
 		s = rc.docs3
 	}
-	if strings.HasPrefix(s, "*2\r\n") {
+	if strings.HasPrefix(s, "*2\r\n") || strings.HasPrefix(s, "%1\r\n") {
 		return s[4:]
 	}
 	return s
@@ -67,10 +67,12 @@ func toRESP3(raw string, sh shape) string {
 	if err != nil {
 		return raw
 	}
-	return string(appendRESP3(nil, v, sh))
+	return string(appendRESP3At(nil, v, sh, true))
 }
 
-func appendRESP3(b []byte, v resp.Value, sh shape) []byte {
+func appendRESP3(b []byte, v resp.Value, sh shape) []byte { return appendRESP3At(b, v, sh, true) }
+
+func appendRESP3At(b []byte, v resp.Value, sh shape, top bool) []byte {
 	if v.Kind != resp.KindArray || v.Null {
 		return appendRESP2Scalar(b, v)
 	}
@@ -79,16 +81,16 @@ func appendRESP3(b []byte, v resp.Value, sh shape) []byte {
 	case shSet:
 		b = resp.AppendSetLen(b, n, resp.RESP3)
 		for _, e := range v.Array {
-			b = appendRESP3(b, e, shArray)
+			b = appendRESP3At(b, e, shArray, false)
 		}
 	case shMap, shDocMap, shSubDocs:
 		if n%2 != 0 {
-			return appendRESP3(b, v, shArray)
+			return appendRESP3At(b, v, shArray, false)
 		}
 		b = resp.AppendMapLen(b, n/2, resp.RESP3)
 		for i := 0; i < n; i += 2 {
-			b = appendRESP3(b, v.Array[i], shArray)
-			b = appendRESP3(b, v.Array[i+1], valueShape(sh, string(v.Array[i].Str)))
+			b = appendRESP3At(b, v.Array[i], shArray, false)
+			b = appendRESP3At(b, v.Array[i+1], valueShape(sh, string(v.Array[i].Str)), false)
 		}
 	case shInfo:
 		b = resp.AppendArrayLen(b, n)
@@ -102,7 +104,7 @@ func appendRESP3(b []byte, v resp.Value, sh shape) []byte {
 			case 9:
 				es = shInfoArr
 			}
-			b = appendRESP3(b, e, es)
+			b = appendRESP3At(b, e, es, false)
 		}
 	case shArgs, shSpecs, shInfoArr:
 		es := shMap
@@ -111,14 +113,19 @@ func appendRESP3(b []byte, v resp.Value, sh shape) []byte {
 		} else if sh == shArgs {
 			es = shDocMap
 		}
-		b = resp.AppendArrayLen(b, n)
+		if sh == shArgs || top {
+			b = resp.AppendArrayLen(b, n)
+		} else {
+			// Key specs and subcommands of an entry are sets in Redis 7.0.
+			b = resp.AppendSetLen(b, n, resp.RESP3)
+		}
 		for _, e := range v.Array {
-			b = appendRESP3(b, e, es)
+			b = appendRESP3At(b, e, es, false)
 		}
 	default:
 		b = resp.AppendArrayLen(b, n)
 		for _, e := range v.Array {
-			b = appendRESP3(b, e, shArray)
+			b = appendRESP3At(b, e, shArray, false)
 		}
 	}
 	return b
@@ -131,7 +138,7 @@ func valueShape(sh shape, key string) shape {
 		return shDocMap
 	case shDocMap:
 		switch key {
-		case "doc_flags", "flags":
+		case "doc_flags", "flags", "history":
 			return shSet
 		case "arguments":
 			return shArgs
@@ -149,6 +156,8 @@ func valueShape(sh shape, key string) shape {
 	return shArray
 }
 
+// appendRESP2Scalar writes a parsed scalar (or null array) back; nulls in
+// RESP3 when the caller converts to RESP3 (appendRESP3), else as parsed.
 func appendRESP2Scalar(b []byte, v resp.Value) []byte {
 	switch v.Kind {
 	case resp.KindInt:

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/redpebble/redpebble/resp"
 )
 
 // commands.json is COMMAND INFO / COMMAND DOCS of Debian's redis-server
@@ -38,6 +40,23 @@ func loadRedisCommands() map[string]*redisCommand {
 	m := map[string]*redisCommand{}
 	if err := json.Unmarshal(commandsJSON, &m); err != nil {
 		panic("server: commands.json: " + err.Error())
+	}
+	// A subcommand's COMMAND INFO entry is element 9 of its parent's.
+	for _, rc := range m {
+		if len(rc.Subcommands) == 0 {
+			continue
+		}
+		v, _, err := resp.ParseValue([]byte(rc.Info))
+		if err != nil || len(v.Array) != 1 || len(v.Array[0].Array) != 10 {
+			panic("server: commands.json: bad info of " + rc.Name)
+		}
+		for _, sub := range v.Array[0].Array[9].Array {
+			for i := range rc.Subcommands {
+				if sc := &rc.Subcommands[i]; len(sub.Array) > 0 && string(sub.Array[0].Str) == sc.Name && sc.Info == "" {
+					sc.Info = string(appendRESP2(resp.AppendArrayLen(nil, 1), sub))
+				}
+			}
+		}
 	}
 	return m
 }
@@ -237,4 +256,22 @@ func unknownCommand(args [][]byte) string {
 		b.WriteString("' ")
 	}
 	return sanitize(fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", truncArg(args[0]), b.String()))
+}
+
+// appendRESP2 writes a parsed RESP2 value back.
+func appendRESP2(b []byte, v resp.Value) []byte {
+	if v.Kind == resp.KindArray && !v.Null {
+		b = resp.AppendArrayLen(b, len(v.Array))
+		for _, e := range v.Array {
+			b = appendRESP2(b, e)
+		}
+		return b
+	}
+	if v.Kind == resp.KindArray {
+		return resp.AppendNullArray(b, resp.RESP2)
+	}
+	if v.Null {
+		return resp.AppendNull(b, resp.RESP2)
+	}
+	return appendRESP2Scalar(b, v)
 }

