@@ -3,11 +3,11 @@ package server
 import (
 	"errors"
 	"math"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/redpebble/redpebble/resp"
 	"github.com/redpebble/redpebble/store"
 )
 
@@ -47,20 +47,28 @@ func (c *Client) mayBlock() bool { return !c.inExec && !c.fromMaster }
 // as getTimeoutFromObjectOrReply; it replies the error and returns ok false
 // on a bad value. Zero means forever.
 func (c *Client) parseBlockTimeout(arg []byte) (time.Duration, bool) {
-	f, err := strconv.ParseFloat(string(arg), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	// As 7.0: strtold, then (long long)(seconds*1000.0), which is
+	// LLONG_MIN for values out of range (x86-64) and 0 (forever) for
+	// tiny negative ones.
+	ld, ok := resp.ParseLongDouble(arg)
+	if !ok {
 		c.errReply("ERR timeout is not a float or out of range")
 		return 0, false
 	}
-	if f < 0 {
+	f := ld.Float64() * 1000
+	ms := int64(math.MinInt64)
+	if f > -9.223372036854775808e18 && f < 9.223372036854775808e18 {
+		ms = int64(f)
+	}
+	if ms < 0 {
 		c.errReply("ERR timeout is negative")
 		return 0, false
 	}
-	if f*1000 > math.MaxInt64/2 {
+	if ms > math.MaxInt64-time.Now().UnixMilli() {
 		c.errReply("ERR timeout is out of range")
 		return 0, false
 	}
-	return time.Duration(f * float64(time.Second)), true
+	return time.Duration(ms) * time.Millisecond, true
 }
 
 // block asks exec to park c until one of keys (in c.db) is written, or until

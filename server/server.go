@@ -123,6 +123,8 @@ func (s *Server) registerAll() {
 	s.registerServer()
 	s.registerStrings()
 	s.registerKeys()
+	s.registerLists()
+	s.registerHashes()
 }
 
 func (s *Server) updateLimits() {
