@@ -380,7 +380,9 @@ var hashGens = []genFunc{
 		return exact(args...)
 	}},
 	{3, func(g *gen) diffCmd { return diffCmd{args: []string{"HGETALL", g.hkey()}, mode: cmpSortedPairs} }},
-	{2, func(g *gen) diffCmd { return diffCmd{args: []string{g.pick("HKEYS", "HVALS"), g.hkey()}, mode: cmpSorted} }},
+	{2, func(g *gen) diffCmd {
+		return diffCmd{args: []string{g.pick("HKEYS", "HVALS"), g.hkey()}, mode: cmpSorted}
+	}},
 	{4, func(g *gen) diffCmd {
 		args := []string{"HDEL", g.hkey()}
 		for i, n := 0, 1+g.r.Intn(3); i < n; i++ {
@@ -487,4 +489,3 @@ func TestDiffListsHashesSeeds(t *testing.T) {
 		})
 	}
 }
-
