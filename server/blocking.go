@@ -29,6 +29,7 @@ type blockState struct {
 	deadline  time.Time // zero: wait forever
 	onTimeout func(c *Client)
 	ch        chan struct{} // buffered 1: a key was touched
+	seq       uint64        // order of the first block, for mustWait
 }
 
 // blockers holds the clients waiting for each key, in the order they blocked.
@@ -36,6 +37,7 @@ type blockers struct {
 	mu    sync.Mutex // guards keys
 	keys  map[watchKey][]*Client
 	count int // clients blocked, for INFO blocked_clients
+	seq   uint64
 }
 
 // mayBlock reports whether the running command may block: not inside
@@ -91,6 +93,10 @@ func (c *Client) block(keys [][]byte, timeout time.Duration, onTimeout func(c *C
 	}
 	b := &c.s.blocked
 	b.mu.Lock()
+	if st.seq == 0 {
+		b.seq++
+		st.seq = b.seq
+	}
 	for _, k := range st.keys {
 		b.keys[k] = append(b.keys[k], c)
 	}
@@ -198,8 +204,46 @@ func (s *Server) waitBlocked(c *Client) bool {
 	}
 }
 
+// mustWait reports whether a blocking command of c must leave key to a
+// client that blocked on it earlier (any blocked client, if c has not
+// blocked yet): Redis serves blocked clients in the order they blocked,
+// before any later command. The earlier client's own write (or its leaving
+// without one) wakes c again.
+func (c *Client) mustWait(key []byte) bool {
+	if !c.mayBlock() {
+		return false
+	}
+	b := &c.s.blocked
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, w := range b.keys[watchKey{c.db, string(key)}] {
+		if w != c && (c.blk == nil || w.blk.seq < c.blk.seq) {
+			return true
+		}
+	}
+	return false
+}
+
 // endBlock forgets c's block request once its command has finished.
-func (c *Client) endBlock() { c.blk = nil }
+// Clients that left a key to c (mustWait) look again: c may have been
+// served from another key, or not at all.
+func (c *Client) endBlock() {
+	if c.blk == nil {
+		return
+	}
+	b := &c.s.blocked
+	b.mu.Lock()
+	for _, k := range c.blk.keys {
+		for _, w := range b.keys[k] {
+			select {
+			case w.blk.ch <- struct{}{}:
+			default:
+			}
+		}
+	}
+	b.mu.Unlock()
+	c.blk = nil
+}
 
 // peerClosed reports whether the client's socket reached EOF or failed,
 // without consuming any pipelined input.

@@ -601,7 +601,7 @@ func cmdLmove(c *Client, rpoplpush, blocking bool) {
 		c.fail(err)
 		return
 	}
-	if sl == nil || !sl.Exists() {
+	if sl == nil || !sl.Exists() || (blocking && c.mustWait(src)) {
 		if blocking {
 			if c.mayBlock() {
 				c.block([][]byte{src}, timeout, func(c *Client) { c.nullArray() })
@@ -689,7 +689,7 @@ func cmdLmpop(c *Client, blocking bool) {
 		}
 	}
 	keys := c.args[ni+1 : wi]
-	if c.popFirst(keys, left, count, true) {
+	if c.popFirst(keys, left, count, true, blocking) {
 		return
 	}
 	if blocking && c.mayBlock() {
@@ -704,7 +704,7 @@ func cmdLmpop(c *Client, blocking bool) {
 // without replying, when every key is missing; a key of another type fails
 // the command (true, WRONGTYPE replied) unless the command is being retried
 // after blocking.
-func (c *Client) popFirst(keys [][]byte, left bool, count int64, mpop bool) bool {
+func (c *Client) popFirst(keys [][]byte, left bool, count int64, mpop, block bool) bool {
 	for _, key := range keys {
 		l, _, err := c.tx.OpenList(c.db, key)
 		if err == store.ErrWrongType && c.retrying() {
@@ -714,7 +714,7 @@ func (c *Client) popFirst(keys [][]byte, left bool, count int64, mpop bool) bool
 			c.fail(err)
 			return true
 		}
-		if !l.Exists() {
+		if !l.Exists() || (block && c.mustWait(key)) {
 			continue
 		}
 		vals, err := l.Pop(left, count)
@@ -745,7 +745,7 @@ func cmdBpop(c *Client, left bool) {
 		return
 	}
 	keys := c.args[1 : len(c.args)-1]
-	if c.popFirst(keys, left, 1, false) {
+	if c.popFirst(keys, left, 1, false, true) {
 		return
 	}
 	if c.mayBlock() {
