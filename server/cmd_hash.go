@@ -20,15 +20,15 @@ func (s *Server) registerHashes() {
 	t.add(rc, "hset", func(c *Client) { cmdHset(c, false) })
 	t.add(rc, "hmset", func(c *Client) { cmdHset(c, true) })
 	t.add(rc, "hsetnx", cmdHsetnx)
-	t.add(rc, "hget", cmdHget)
-	t.add(rc, "hmget", cmdHmget)
+	t.add(rc, "hget", cmdHget).consistent = true
+	t.add(rc, "hmget", cmdHmget).consistent = true
 	t.add(rc, "hgetall", func(c *Client) { cmdHgetall(c, true, true) }).consistent = true
 	t.add(rc, "hkeys", func(c *Client) { cmdHgetall(c, true, false) }).consistent = true
 	t.add(rc, "hvals", func(c *Client) { cmdHgetall(c, false, true) }).consistent = true
 	t.add(rc, "hdel", cmdHdel)
 	t.add(rc, "hlen", cmdHlen)
-	t.add(rc, "hstrlen", cmdHstrlen)
-	t.add(rc, "hexists", cmdHexists)
+	t.add(rc, "hstrlen", cmdHstrlen).consistent = true
+	t.add(rc, "hexists", cmdHexists).consistent = true
 	t.add(rc, "hincrby", cmdHincrby)
 	t.add(rc, "hincrbyfloat", cmdHincrbyfloat)
 	t.add(rc, "hrandfield", cmdHrandfield).consistent = true

@@ -24,7 +24,7 @@ func (s *Server) registerLists() {
 	t.add(rc, "rpop", func(c *Client) { cmdPop(c, false) })
 	t.add(rc, "llen", cmdLlen)
 	t.add(rc, "lrange", cmdLrange).consistent = true
-	t.add(rc, "lindex", cmdLindex)
+	t.add(rc, "lindex", cmdLindex).consistent = true
 	t.add(rc, "lset", cmdLset)
 	t.add(rc, "linsert", cmdLinsert)
 	t.add(rc, "lrem", cmdLrem)

@@ -47,17 +47,23 @@ func (tx *Tx) OpenHash(db int, key []byte) (h *Hash, exists bool, err error) {
 		h.m.Extra = nil
 		h.size = int64(m.Size)
 	} else {
-		if !tx.Writable() {
-			return h, false, nil
+		// The keyid of a new hash is taken by its first Set.
+		h.m = Meta{Type: TypeHash}
+		if _, err := tx.ksid(db); err != nil {
+			return nil, false, err
 		}
-		h.m = Meta{Type: TypeHash, KeyID: tx.NewKeyID()}
+		return h, false, nil
 	}
-	ps, err := tx.SubPrefix(db, h.m.KeyID)
+	return h, true, h.setPrefix()
+}
+
+func (h *Hash) setPrefix() error {
+	ps, err := h.tx.SubPrefix(h.db, h.m.KeyID)
 	if err != nil {
-		return nil, ok, err
+		return err
 	}
 	h.prefix = append(ps, hashTag)
-	return h, ok, nil
+	return nil
 }
 
 // Len is the number of fields.
@@ -85,6 +91,12 @@ func (h *Hash) Get(f []byte) ([]byte, bool, error) {
 
 // Set sets field f to v and reports whether the field is new.
 func (h *Hash) Set(f, v []byte) (bool, error) {
+	if h.prefix == nil {
+		h.m.KeyID = h.tx.NewKeyID()
+		if err := h.setPrefix(); err != nil {
+			return false, err
+		}
+	}
 	h.kbuf = h.fieldKey(h.kbuf, f)
 	_, ok, err := h.tx.get(h.kbuf)
 	if err != nil {

@@ -50,19 +50,24 @@ func (tx *Tx) OpenList(db int, key []byte) (l *List, exists bool, err error) {
 		l.head = binary.BigEndian.Uint64(m.Extra[0:8])
 		l.tail = binary.BigEndian.Uint64(m.Extra[8:16])
 	} else {
-		if !tx.Writable() {
-			l.head, l.tail = listMid, listMid
-			return l, false, nil
-		}
-		l.m = Meta{Type: TypeList, KeyID: tx.NewKeyID()}
+		// The keyid of a new list is taken by its first Push.
+		l.m = Meta{Type: TypeList}
 		l.head, l.tail = listMid, listMid
+		if _, err := tx.ksid(db); err != nil {
+			return nil, false, err
+		}
+		return l, false, nil
 	}
-	ps, err := tx.SubPrefix(db, l.m.KeyID)
+	return l, true, l.setPrefix()
+}
+
+func (l *List) setPrefix() error {
+	ps, err := l.tx.SubPrefix(l.db, l.m.KeyID)
 	if err != nil {
-		return nil, ok, err
+		return err
 	}
 	l.prefix = append(ps, listTag)
-	return l, ok, nil
+	return nil
 }
 
 // Len is the number of elements.
@@ -145,6 +150,12 @@ func (l *List) All() ([][]byte, error) {
 
 // Push adds vals one by one at the head (left) or the tail, as LPUSH/RPUSH.
 func (l *List) Push(left bool, vals ...[]byte) error {
+	if l.prefix == nil {
+		l.m.KeyID = l.tx.NewKeyID()
+		if err := l.setPrefix(); err != nil {
+			return err
+		}
+	}
 	for _, v := range vals {
 		var pos uint64
 		if left {
