@@ -503,3 +503,75 @@ func TestDiffListsHashesSeeds(t *testing.T) {
 		})
 	}
 }
+
+// bigGens grow a few lists and hashes to thousands of elements, so that
+// LINSERT/LREM rewrite either side, hashes are hashtables scanned with real
+// cursors and HRANDFIELD samples by seeking.
+var bigGens = []genFunc{
+	{6, func(g *gen) diffCmd {
+		args := []string{g.pick("LPUSH", "RPUSH"), g.pick("bl1", "bl2")}
+		for i, n := 0, 1+g.r.Intn(40); i < n; i++ {
+			args = append(args, strconv.Itoa(g.r.Intn(300)))
+		}
+		return exact(args...)
+	}},
+	{2, func(g *gen) diffCmd {
+		return exact("LINSERT", g.pick("bl1", "bl2"), g.pick("BEFORE", "AFTER"), strconv.Itoa(g.r.Intn(300)), "ins")
+	}},
+	{1, func(g *gen) diffCmd {
+		return exact("LREM", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(9)-4), strconv.Itoa(g.r.Intn(300)))
+	}},
+	{1, func(g *gen) diffCmd {
+		return exact("LPOS", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(300)), "RANK", g.pick("1", "-1", "3", "-2"), "COUNT", g.pick("0", "2"))
+	}},
+	{2, func(g *gen) diffCmd {
+		n := g.r.Intn(4000) - 2000
+		return exact("LRANGE", g.pick("bl1", "bl2"), strconv.Itoa(n), strconv.Itoa(n+g.r.Intn(50)))
+	}},
+	{2, func(g *gen) diffCmd { return exact("LINDEX", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(4000)-2000)) }},
+	{1, func(g *gen) diffCmd { return exact("LSET", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(200)-100), "set") }},
+	{1, func(g *gen) diffCmd {
+		return exact(g.pick("LPOP", "RPOP"), g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(30)))
+	}},
+	{0.5, func(g *gen) diffCmd { return exact("LMOVE", g.pick("bl1", "bl2"), g.pick("bl1", "bl2"), g.dir(), g.dir()) }},
+	{0.2, func(g *gen) diffCmd { return exact("LTRIM", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(10)), "-"+strconv.Itoa(1+g.r.Intn(10))) }},
+	{6, func(g *gen) diffCmd {
+		args := []string{"HSET", g.pick("bh1", "bh2")}
+		for i, n := 0, 1+g.r.Intn(30); i < n; i++ {
+			args = append(args, "f"+strconv.Itoa(g.r.Intn(1500)), strconv.Itoa(g.r.Intn(1000)))
+		}
+		return exact(args...)
+	}},
+	{2, func(g *gen) diffCmd {
+		args := []string{"HDEL", g.pick("bh1", "bh2")}
+		for i, n := 0, 1+g.r.Intn(10); i < n; i++ {
+			args = append(args, "f"+strconv.Itoa(g.r.Intn(1500)))
+		}
+		return exact(args...)
+	}},
+	{1, func(g *gen) diffCmd {
+		return exact("HINCRBY", g.pick("bh1", "bh2"), "f"+strconv.Itoa(g.r.Intn(1500)), strconv.Itoa(g.r.Intn(100)))
+	}},
+	{1, func(g *gen) diffCmd {
+		args := []string{"HSCAN", g.pick("bh1", "bh2"), "0", "COUNT", g.pick("1", "10", "100")}
+		if g.chance(0.3) {
+			args = append(args, "MATCH", g.pick("f1*", "f?", "*9"))
+		}
+		return diffCmd{args: args, mode: cmpHscan}
+	}},
+	{1, func(g *gen) diffCmd {
+		args := []string{"HRANDFIELD", g.pick("bh1", "bh2"), g.pick("-50", "-1", "1", "5", "100", "3000")}
+		if g.chance(0.5) {
+			args = append(args, "WITHVALUES")
+		}
+		return diffCmd{args: args, mode: cmpHrandfield}
+	}},
+	{0.5, func(g *gen) diffCmd { return diffCmd{args: []string{"HGETALL", g.pick("bh1", "bh2")}, mode: cmpSortedPairs} }},
+	{1, func(g *gen) diffCmd {
+		return exact("DEBUG", "DIGEST-VALUE", g.pick("bl1", "bl2", "bh1", "bh2"))
+	}},
+	{0.5, func(g *gen) diffCmd { return exact("OBJECT", "ENCODING", g.pick("bh1", "bh2")) }},
+	{0.2, func(g *gen) diffCmd { return exact("COPY", g.pick("bl1", "bh1"), g.pick("bl9", "bh9"), "REPLACE") }},
+}
+
+func TestDiffListsHashesBig(t *testing.T) { runDiff(t, bigGens, 4000) }
