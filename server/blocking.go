@@ -30,6 +30,10 @@ type blockState struct {
 	onTimeout func(c *Client)
 	ch        chan struct{} // buffered 1: a key was touched
 	seq       uint64        // order of the first block, for mustWait
+	// registered: c is in the waiter lists of keys. It stays there from
+	// its first block until its command finishes (also while a wakeup
+	// re-runs the handler), so mustWait sees every earlier waiter.
+	registered bool
 }
 
 // blockers holds the clients waiting for each key, in the order they blocked.
@@ -87,12 +91,16 @@ func (c *Client) block(keys [][]byte, timeout time.Duration, onTimeout func(c *C
 		c.blk = st
 	}
 	st.onTimeout = onTimeout
+	b := &c.s.blocked
+	b.mu.Lock()
+	if st.registered {
+		b.unblockLocked(c)
+	}
 	st.keys = st.keys[:0]
 	for _, k := range keys {
 		st.keys = append(st.keys, watchKey{c.db, string(k)})
 	}
-	b := &c.s.blocked
-	b.mu.Lock()
+	st.registered = true
 	if st.seq == 0 {
 		b.seq++
 		st.seq = b.seq
@@ -123,6 +131,7 @@ func (b *blockers) unblockLocked(c *Client) {
 		}
 	}
 	b.count--
+	c.blk.registered = false
 }
 
 // wakeBlocked signals the clients waiting on the written keys, and on every
@@ -167,10 +176,13 @@ func (s *Server) blockedClients() int {
 func (s *Server) waitBlocked(c *Client) bool {
 	st := c.blk
 	c.blocking = false
+	woken := false
 	defer func() {
-		s.blocked.mu.Lock()
-		s.blocked.unblockLocked(c)
-		s.blocked.mu.Unlock()
+		if !woken {
+			s.blocked.mu.Lock()
+			s.blocked.unblockLocked(c)
+			s.blocked.mu.Unlock()
+		}
 	}()
 	var timer <-chan time.Time
 	if !st.deadline.IsZero() {
@@ -189,6 +201,7 @@ func (s *Server) waitBlocked(c *Client) bool {
 	for {
 		select {
 		case <-st.ch:
+			woken = true // stays registered while the handler runs again
 			return true
 		case <-timer:
 			st.onTimeout(c)
@@ -233,6 +246,9 @@ func (c *Client) endBlock() {
 	}
 	b := &c.s.blocked
 	b.mu.Lock()
+	if c.blk.registered {
+		b.unblockLocked(c)
+	}
 	for _, k := range c.blk.keys {
 		for _, w := range b.keys[k] {
 			select {
