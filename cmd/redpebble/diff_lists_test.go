@@ -529,12 +529,18 @@ var bigGens = []genFunc{
 		return exact("LRANGE", g.pick("bl1", "bl2"), strconv.Itoa(n), strconv.Itoa(n+g.r.Intn(50)))
 	}},
 	{2, func(g *gen) diffCmd { return exact("LINDEX", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(4000)-2000)) }},
-	{1, func(g *gen) diffCmd { return exact("LSET", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(200)-100), "set") }},
+	{1, func(g *gen) diffCmd {
+		return exact("LSET", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(200)-100), "set")
+	}},
 	{1, func(g *gen) diffCmd {
 		return exact(g.pick("LPOP", "RPOP"), g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(30)))
 	}},
-	{0.5, func(g *gen) diffCmd { return exact("LMOVE", g.pick("bl1", "bl2"), g.pick("bl1", "bl2"), g.dir(), g.dir()) }},
-	{0.2, func(g *gen) diffCmd { return exact("LTRIM", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(10)), "-"+strconv.Itoa(1+g.r.Intn(10))) }},
+	{0.5, func(g *gen) diffCmd {
+		return exact("LMOVE", g.pick("bl1", "bl2"), g.pick("bl1", "bl2"), g.dir(), g.dir())
+	}},
+	{0.2, func(g *gen) diffCmd {
+		return exact("LTRIM", g.pick("bl1", "bl2"), strconv.Itoa(g.r.Intn(10)), "-"+strconv.Itoa(1+g.r.Intn(10)))
+	}},
 	{6, func(g *gen) diffCmd {
 		args := []string{"HSET", g.pick("bh1", "bh2")}
 		for i, n := 0, 1+g.r.Intn(30); i < n; i++ {
@@ -566,7 +572,9 @@ var bigGens = []genFunc{
 		}
 		return diffCmd{args: args, mode: cmpHrandfield}
 	}},
-	{0.5, func(g *gen) diffCmd { return diffCmd{args: []string{"HGETALL", g.pick("bh1", "bh2")}, mode: cmpSortedPairs} }},
+	{0.5, func(g *gen) diffCmd {
+		return diffCmd{args: []string{"HGETALL", g.pick("bh1", "bh2")}, mode: cmpSortedPairs}
+	}},
 	{1, func(g *gen) diffCmd {
 		return exact("DEBUG", "DIGEST-VALUE", g.pick("bl1", "bl2", "bh1", "bh2"))
 	}},
