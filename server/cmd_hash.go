@@ -472,6 +472,29 @@ func cmdHrandfield(c *Client) {
 		}
 		return
 	}
+	// A few distinct fields of a large hash: random seeks.
+	if count*4 <= size && size > hrandSeekLimit {
+		seen := map[string]bool{}
+		var fs, vs [][]byte
+		for try := int64(0); int64(len(fs)) < count && try < count*32; try++ {
+			f, v, _, err := h.Random(rand.Uint32())
+			if err != nil {
+				c.fail(err)
+				return
+			}
+			if !seen[string(f)] {
+				seen[string(f)] = true
+				fs, vs = append(fs, f), append(vs, v)
+			}
+		}
+		if int64(len(fs)) == count {
+			replyLen(count)
+			for i := range fs {
+				pair(fs[i], vs[i])
+			}
+			return
+		}
+	}
 	// Distinct fields: sample the whole hash in memory.
 	var fs, vs [][]byte
 	if err := h.ForEach(func(f, v []byte) bool {
