@@ -3,11 +3,11 @@ package server
 import (
 	"errors"
 	"math"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/redpebble/redpebble/resp"
 	"github.com/redpebble/redpebble/store"
 )
 
@@ -29,6 +29,11 @@ type blockState struct {
 	deadline  time.Time // zero: wait forever
 	onTimeout func(c *Client)
 	ch        chan struct{} // buffered 1: a key was touched
+	seq       uint64        // order of the first block, for mustWait
+	// registered: c is in the waiter lists of keys. It stays there from
+	// its first block until its command finishes (also while a wakeup
+	// re-runs the handler), so mustWait sees every earlier waiter.
+	registered bool
 }
 
 // blockers holds the clients waiting for each key, in the order they blocked.
@@ -36,6 +41,7 @@ type blockers struct {
 	mu    sync.Mutex // guards keys
 	keys  map[watchKey][]*Client
 	count int // clients blocked, for INFO blocked_clients
+	seq   uint64
 }
 
 // mayBlock reports whether the running command may block: not inside
@@ -47,20 +53,28 @@ func (c *Client) mayBlock() bool { return !c.inExec && !c.fromMaster }
 // as getTimeoutFromObjectOrReply; it replies the error and returns ok false
 // on a bad value. Zero means forever.
 func (c *Client) parseBlockTimeout(arg []byte) (time.Duration, bool) {
-	f, err := strconv.ParseFloat(string(arg), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	// As 7.0: strtold, then (long long)(seconds*1000.0), which is
+	// LLONG_MIN for values out of range (x86-64) and 0 (forever) for
+	// tiny negative ones.
+	ld, ok := resp.ParseLongDouble(arg)
+	if !ok {
 		c.errReply("ERR timeout is not a float or out of range")
 		return 0, false
 	}
-	if f < 0 {
+	f := ld.Float64() * 1000
+	ms := int64(math.MinInt64)
+	if f > -9.223372036854775808e18 && f < 9.223372036854775808e18 {
+		ms = int64(f)
+	}
+	if ms < 0 {
 		c.errReply("ERR timeout is negative")
 		return 0, false
 	}
-	if f*1000 > math.MaxInt64/2 {
+	if ms > math.MaxInt64-time.Now().UnixMilli() {
 		c.errReply("ERR timeout is out of range")
 		return 0, false
 	}
-	return time.Duration(f * float64(time.Second)), true
+	return time.Duration(ms) * time.Millisecond, true
 }
 
 // block asks exec to park c until one of keys (in c.db) is written, or until
@@ -77,12 +91,20 @@ func (c *Client) block(keys [][]byte, timeout time.Duration, onTimeout func(c *C
 		c.blk = st
 	}
 	st.onTimeout = onTimeout
+	b := &c.s.blocked
+	b.mu.Lock()
+	if st.registered {
+		b.unblockLocked(c)
+	}
 	st.keys = st.keys[:0]
 	for _, k := range keys {
 		st.keys = append(st.keys, watchKey{c.db, string(k)})
 	}
-	b := &c.s.blocked
-	b.mu.Lock()
+	st.registered = true
+	if st.seq == 0 {
+		b.seq++
+		st.seq = b.seq
+	}
 	for _, k := range st.keys {
 		b.keys[k] = append(b.keys[k], c)
 	}
@@ -109,6 +131,7 @@ func (b *blockers) unblockLocked(c *Client) {
 		}
 	}
 	b.count--
+	c.blk.registered = false
 }
 
 // wakeBlocked signals the clients waiting on the written keys, and on every
@@ -153,10 +176,13 @@ func (s *Server) blockedClients() int {
 func (s *Server) waitBlocked(c *Client) bool {
 	st := c.blk
 	c.blocking = false
+	woken := false
 	defer func() {
-		s.blocked.mu.Lock()
-		s.blocked.unblockLocked(c)
-		s.blocked.mu.Unlock()
+		if !woken {
+			s.blocked.mu.Lock()
+			s.blocked.unblockLocked(c)
+			s.blocked.mu.Unlock()
+		}
 	}()
 	var timer <-chan time.Time
 	if !st.deadline.IsZero() {
@@ -175,6 +201,7 @@ func (s *Server) waitBlocked(c *Client) bool {
 	for {
 		select {
 		case <-st.ch:
+			woken = true // stays registered while the handler runs again
 			return true
 		case <-timer:
 			st.onTimeout(c)
@@ -190,8 +217,49 @@ func (s *Server) waitBlocked(c *Client) bool {
 	}
 }
 
+// mustWait reports whether a blocking command of c must leave key to a
+// client that blocked on it earlier (any blocked client, if c has not
+// blocked yet): Redis serves blocked clients in the order they blocked,
+// before any later command. The earlier client's own write (or its leaving
+// without one) wakes c again.
+func (c *Client) mustWait(key []byte) bool {
+	if !c.mayBlock() {
+		return false
+	}
+	b := &c.s.blocked
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, w := range b.keys[watchKey{c.db, string(key)}] {
+		if w != c && (c.blk == nil || w.blk.seq < c.blk.seq) {
+			return true
+		}
+	}
+	return false
+}
+
 // endBlock forgets c's block request once its command has finished.
-func (c *Client) endBlock() { c.blk = nil }
+// Clients that left a key to c (mustWait) look again: c may have been
+// served from another key, or not at all.
+func (c *Client) endBlock() {
+	if c.blk == nil {
+		return
+	}
+	b := &c.s.blocked
+	b.mu.Lock()
+	if c.blk.registered {
+		b.unblockLocked(c)
+	}
+	for _, k := range c.blk.keys {
+		for _, w := range b.keys[k] {
+			select {
+			case w.blk.ch <- struct{}{}:
+			default:
+			}
+		}
+	}
+	b.mu.Unlock()
+	c.blk = nil
+}
 
 // peerClosed reports whether the client's socket reached EOF or failed,
 // without consuming any pipelined input.

@@ -129,6 +129,8 @@ func (s *Server) registerAll() {
 	s.registerStrings()
 	s.registerKeys()
 	s.registerScripting()
+	s.registerLists()
+	s.registerHashes()
 }
 
 func (s *Server) updateLimits() {
