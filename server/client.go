@@ -69,6 +69,8 @@ type Client struct {
 	queue     []queued
 	watched   map[watchKey]struct{}
 	watchFail atomic.Bool
+
+	psc *psConn // set once the client subscribed (pubsub.go)
 }
 
 type queued struct {

@@ -76,6 +76,9 @@ func (s *Server) addCustom(name string, arity int, fn handler) {
 }
 
 func cmdPing(c *Client) {
+	if c.psPing() {
+		return
+	}
 	if len(c.args) > 2 {
 		c.errReply("ERR wrong number of arguments for 'ping' command")
 		return
@@ -104,6 +107,7 @@ func cmdSelect(c *Client) {
 func cmdReset(c *Client) {
 	c.multi, c.multiErr, c.queue = false, false, nil
 	c.s.unwatchAll(c)
+	c.psReset()
 	c.db = 0
 	c.proto = resp.RESP2
 	c.name = ""
@@ -452,7 +456,7 @@ func helpReply(c *Client, cmd string, lines []string) {
 		c.simple(l)
 	}
 	c.simple("HELP")
-	c.simple("    Print this help.")
+	c.simple("    Prints this help.")
 }
 
 func cmdConfigGet(c *Client) {

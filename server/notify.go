@@ -1,13 +1,86 @@
 package server
 
-import "github.com/redpebble/redpebble/pubsub"
+import (
+	"bytes"
+
+	"github.com/redpebble/redpebble/pubsub"
+	"github.com/redpebble/redpebble/store"
+)
+
+// keyEvent is one keyspace notification queued by a write, published after
+// the commit (publishEvents).
+type keyEvent struct {
+	class pubsub.NotifyFlags
+	event string
+	key   []byte
+	db    int
+	from  *psConn // the client whose write it is, if it is a pub/sub connection
+	off   int     // len(c.out) when the event fired: where Redis would put a frame to itself
+}
 
 // notify fires the keyspace notification event of class for key in c.db, as
 // notifyKeyspaceEvent in notify.c. Every write command calls it where Redis
 // does, with Redis's event name ("lpush", "hset", "del", "expire"...), for
 // client writes and writes applied from the master alike.
 //
-// TODO(issue 5): publish through the pub/sub hub after the write commits.
+// Inside a write Tx the event is queued with the group and published by
+// onCommit once the group committed, in the order the events fired; outside
+// one (a read command's "keymiss") it is published at once.
 func (c *Client) notify(class pubsub.NotifyFlags, event string, key []byte) {
-	_, _, _ = class, event, key
+	s := c.s
+	flags := pubsub.NotifyFlags(s.ps.flags.Load())
+	if flags&class == 0 || flags&(pubsub.NotifyKeyspace|pubsub.NotifyKeyevent) == 0 {
+		return
+	}
+	if c.tx != nil && c.tx.Writable() {
+		c.tx.Note(&keyEvent{class: class, event: event, key: bytes.Clone(key), db: c.db, from: c.psc, off: len(c.out)})
+		return
+	}
+	s.ps.hub.NotifyFrom(c.psSelf(), flags, class, event, key, c.db)
+}
+
+// publishEvents publishes a committed group's keyspace events, on the writer
+// after the commit: the queued events in order, with the "expired" events of
+// keys the group found expired where they happened.
+func (s *Server) publishEvents(ev *store.Events) {
+	flags := pubsub.NotifyFlags(s.ps.flags.Load())
+	if flags&(pubsub.NotifyKeyspace|pubsub.NotifyKeyevent) == 0 {
+		return
+	}
+	hub := s.ps.hub
+	exp := 0
+	expired := func(upto int) {
+		if flags&pubsub.NotifyExpired == 0 {
+			exp = upto
+			return
+		}
+		for ; exp < upto; exp++ {
+			k := ev.Expired[exp]
+			hub.Notify(flags, pubsub.NotifyExpired, "expired", k.Key, k.DB)
+		}
+	}
+	var shift map[*psConn]int
+	for _, n := range ev.Notes {
+		e, ok := n.Value.(*keyEvent)
+		if !ok {
+			continue
+		}
+		expired(n.ExpiredBefore)
+		if e.from == nil {
+			hub.Notify(flags, e.class, e.event, e.key, e.db)
+			continue
+		}
+		// The client waits for this commit with its reply still unsent: put
+		// frames to itself where the event fired.
+		if shift == nil {
+			shift = map[*psConn]int{}
+		}
+		p := e.from
+		at := e.off + shift[p]
+		p.insertAt = at
+		hub.NotifyFrom(p, flags, e.class, e.event, e.key, e.db)
+		shift[p] += p.insertAt - at
+		p.insertAt = -1
+	}
+	expired(len(ev.Expired))
 }

@@ -66,6 +66,7 @@ type Server struct {
 	activeExpireOn atomic.Bool
 	runID          string
 	blocked        blockers
+	ps             psState // pub/sub and keyspace notifications (pubsub.go)
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -93,6 +94,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	s.registerAll()
 	s.updateLimits()
 	s.hookConfig()
+	s.initPubsub()
 	db.SetOnCommit(s.onCommit)
 	s.activeExpireOn.Store(true)
 	go s.cron()
@@ -123,6 +125,7 @@ func (s *Server) registerAll() {
 	s.registerServer()
 	s.registerStrings()
 	s.registerKeys()
+	s.registerPubsub()
 }
 
 func (s *Server) updateLimits() {
@@ -278,7 +281,7 @@ func (s *Server) accept(conn redcon.Conn) bool {
 
 func (s *Server) closed(conn redcon.Conn, err error) {
 	c, _ := conn.Context().(*Client)
-	if c == nil {
+	if c == nil || c.psc != nil { // a detached pub/sub connection cleans up itself
 		return
 	}
 	s.mu.Lock()
@@ -298,6 +301,10 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 	c.args = rc.Args
 	c.out = c.out[:0]
 	s.call(c)
+	if c.psc != nil {
+		s.psDetach(conn, c)
+		return
+	}
 	if len(c.out) > 0 {
 		switch c.replyMode {
 		case replyOn:
@@ -335,6 +342,9 @@ func (s *Server) call(c *Client) {
 	c.cmdName.Store(&name)
 	if !c.authed && !cmd.has(flagNoAuth) {
 		s.reject(c, cmd, "NOAUTH Authentication required.")
+		return
+	}
+	if s.psReject(c, cmd) {
 		return
 	}
 	if c.multi && !isMultiControl(cmd.name) {
@@ -464,6 +474,7 @@ func (s *Server) onCommit(ev *store.Events) {
 		s.invalidateWatches(ev)
 		s.wakeBlocked(ev)
 	}
+	s.publishEvents(ev)
 }
 
 // cron runs the periodic jobs: active expiry (as a master) and idle-client
