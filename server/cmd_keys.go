@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/store"
 )
 
@@ -62,6 +63,7 @@ func cmdDel(c *Client) {
 			return
 		}
 		if ok {
+			c.notify(pubsub.NotifyGeneric, "del", k)
 			n++
 		}
 	}
@@ -98,7 +100,20 @@ func cmdType(c *Client) {
 }
 
 func cmdRename(c *Client, nx bool) {
+	same := string(c.args[1]) == string(c.args[2])
+	// Redis deletes an existing destination and adds it again (dbAdd): "new".
+	newDst := false
+	if !same && !nx && c.notifying(pubsub.NotifyNew) {
+		_, newDst, _ = c.tx.Lookup(c.db, c.args[2])
+	}
 	found, done, err := c.tx.Rename(c.db, c.args[1], c.args[2], nx)
+	if err == nil && done && !same {
+		if newDst {
+			c.notify(pubsub.NotifyNew, "new", c.args[2])
+		}
+		c.notify(pubsub.NotifyGeneric, "rename_from", c.args[1])
+		c.notify(pubsub.NotifyGeneric, "rename_to", c.args[2])
+	}
 	switch {
 	case err != nil:
 		c.fail(err)
@@ -160,10 +175,20 @@ func cmdCopy(c *Client) {
 		c.errReply("ERR source and destination objects are the same")
 		return
 	}
+	newDst := false
+	if replace && c.notifying(pubsub.NotifyNew) {
+		_, newDst, _ = c.tx.Lookup(dstDB, c.args[2])
+	}
 	ok, err := c.tx.Copy(c.db, c.args[1], dstDB, c.args[2], replace)
 	if err != nil {
 		c.fail(err)
 		return
+	}
+	if ok {
+		if newDst {
+			c.notifyDB(pubsub.NotifyNew, "new", c.args[2], dstDB)
+		}
+		c.notifyDB(pubsub.NotifyGeneric, "copy_to", c.args[2], dstDB)
 	}
 	c.integer(b2i(ok))
 }
@@ -185,6 +210,10 @@ func cmdMove(c *Client) {
 	if err != nil {
 		c.fail(err)
 		return
+	}
+	if moved {
+		c.notify(pubsub.NotifyGeneric, "move_from", c.args[1])
+		c.notifyDB(pubsub.NotifyGeneric, "move_to", c.args[1], dst)
 	}
 	c.integer(b2i(moved))
 }
@@ -261,8 +290,10 @@ func expireGeneric(c *Client, basetime int64, seconds bool) {
 		c.integer(0)
 		return
 	}
+	event := "expire"
 	if when <= c.tx.Now() && !c.s.isReplica() {
 		_, err = c.tx.Del(c.db, c.args[1])
+		event = "del"
 	} else {
 		err = c.tx.SetExpire(c.db, c.args[1], &m, when)
 	}
@@ -270,6 +301,7 @@ func expireGeneric(c *Client, basetime int64, seconds bool) {
 		c.fail(err)
 		return
 	}
+	c.notify(pubsub.NotifyGeneric, event, c.args[1])
 	c.integer(1)
 }
 
@@ -316,6 +348,7 @@ func cmdPersist(c *Client) {
 		c.fail(err)
 		return
 	}
+	c.notify(pubsub.NotifyGeneric, "persist", c.args[1])
 	c.integer(1)
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/resp"
 	"github.com/redpebble/redpebble/store"
 )
@@ -255,6 +256,7 @@ func cmdSet(c *Client) {
 // setGeneric is setGenericCommand: okReply/abortReply are raw replies ("" =
 // the defaults +OK and null).
 func setGeneric(c *Client, flags int, key, value []byte, at int64, okReply, abortReply string) {
+	expireGiven := at != 0
 	m, found, err := c.tx.Lookup(c.db, key)
 	if err != nil {
 		c.fail(err)
@@ -284,6 +286,10 @@ func setGeneric(c *Client, flags int, key, value []byte, at int64, okReply, abor
 	}
 	if !c.putString(key, &m, found, bytes.Clone(value), store.StrEncAuto, at) {
 		return
+	}
+	c.notify(pubsub.NotifyString, "set", key)
+	if expireGiven {
+		c.notify(pubsub.NotifyGeneric, "expire", key)
 	}
 	if flags&setGet == 0 {
 		c.out = append(c.out, okReply...)
@@ -345,6 +351,7 @@ func cmdMset(c *Client, nx bool) {
 		if !c.putString(c.args[i], &m, found, bytes.Clone(c.args[i+1]), store.StrEncAuto, 0) {
 			return
 		}
+		c.notify(pubsub.NotifyString, "set", c.args[i])
 	}
 	if nx {
 		c.integer(1)
@@ -367,7 +374,9 @@ func cmdGetdel(c *Client) {
 		if _, err := c.tx.Del(c.db, c.args[1]); err != nil {
 			c.out = c.out[:0]
 			c.fail(err)
+			return
 		}
+		c.notify(pubsub.NotifyGeneric, "del", c.args[1])
 	}
 }
 
@@ -392,16 +401,24 @@ func cmdGetex(c *Client) {
 	}
 	c.bulk(m.Value)
 	var err error
+	event := ""
 	switch {
 	case flags&(setEXAT|setPXAT) != 0 && at <= c.tx.Now():
 		_, err = c.tx.Del(c.db, c.args[1])
+		event = "del"
 	case expire != nil:
 		err = c.tx.SetExpire(c.db, c.args[1], &m, at)
+		event = "expire"
 	case flags&setPersist != 0 && m.ExpireAt != 0:
 		err = c.tx.SetExpire(c.db, c.args[1], &m, 0)
+		event = "persist"
 	}
 	if err != nil {
 		c.fail(err)
+		return
+	}
+	if event != "" {
+		c.notify(pubsub.NotifyGeneric, event, c.args[1])
 	}
 }
 
@@ -433,6 +450,7 @@ func cmdAppend(c *Client) {
 		val = bytes.Clone(val)
 	}
 	if c.putString(c.args[1], &m, found, val, enc, m.ExpireAt) {
+		c.notify(pubsub.NotifyString, "append", c.args[1])
 		c.integer(int64(len(val)))
 	}
 }
@@ -515,6 +533,7 @@ func cmdSetrange(c *Client) {
 	copy(nv, m.Value)
 	copy(nv[off:], val)
 	if c.putString(c.args[1], &m, found, nv, store.StrEncRaw, m.ExpireAt) {
+		c.notify(pubsub.NotifyString, "setrange", c.args[1])
 		c.integer(size)
 	}
 }
@@ -555,6 +574,7 @@ func incrBy(c *Client, incr int64) {
 	}
 	v += incr
 	if c.putString(c.args[1], &m, found, strconv.AppendInt(nil, v, 10), store.StrEncAuto, m.ExpireAt) {
+		c.notify(pubsub.NotifyString, "incrby", c.args[1])
 		c.integer(v)
 	}
 }
@@ -585,6 +605,7 @@ func cmdIncrbyfloat(c *Client) {
 	}
 	nv := []byte(sum.Format(true))
 	if c.putString(c.args[1], &m, found, nv, strEncEmbstr, m.ExpireAt) {
+		c.notify(pubsub.NotifyString, "incrbyfloat", c.args[1])
 		c.bulk(nv)
 	}
 }

@@ -27,16 +27,21 @@ type keyEvent struct {
 // onCommit once the group committed, in the order the events fired; outside
 // one (a read command's "keymiss") it is published at once.
 func (c *Client) notify(class pubsub.NotifyFlags, event string, key []byte) {
+	c.notifyDB(class, event, key, c.db)
+}
+
+// notifyDB is notify for a key of another db than c.db (COPY ... DB, MOVE).
+func (c *Client) notifyDB(class pubsub.NotifyFlags, event string, key []byte, db int) {
 	s := c.s
 	flags := pubsub.NotifyFlags(s.ps.flags.Load())
 	if flags&class == 0 || flags&(pubsub.NotifyKeyspace|pubsub.NotifyKeyevent) == 0 {
 		return
 	}
 	if c.tx != nil && c.tx.Writable() {
-		c.tx.Note(&keyEvent{class: class, event: event, key: bytes.Clone(key), db: c.db, from: c.psc, off: len(c.out)})
+		c.tx.Note(&keyEvent{class: class, event: event, key: bytes.Clone(key), db: db, from: c.psc, off: len(c.out)})
 		return
 	}
-	s.ps.hub.NotifyFrom(c.psSelf(), flags, class, event, key, c.db)
+	s.ps.hub.NotifyFrom(c.psSelf(), flags, class, event, key, db)
 }
 
 // publishEvents publishes a committed group's keyspace events, on the writer
@@ -61,6 +66,11 @@ func (s *Server) publishEvents(ev *store.Events) {
 	}
 	var shift map[*psConn]int
 	for _, n := range ev.Notes {
+		if nk, ok := n.Value.(store.NewKey); ok {
+			expired(n.ExpiredBefore)
+			hub.Notify(flags, pubsub.NotifyNew, "new", nk.Key, nk.DB)
+			continue
+		}
 		e, ok := n.Value.(*keyEvent)
 		if !ok {
 			continue

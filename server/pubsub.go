@@ -86,7 +86,18 @@ func (s *Server) initPubsub() {
 	s.cfg.OnChange("client-output-buffer-limit", func(string) error { s.updateOBL(); return nil })
 }
 
-func (s *Server) updateNotifyFlags() { s.ps.flags.Store(int64(s.cfg.KeyspaceEvents())) }
+func (s *Server) updateNotifyFlags() {
+	f := s.cfg.KeyspaceEvents()
+	s.ps.flags.Store(int64(f))
+	n := pubsub.NotifyFlags(f)
+	s.db.SetNoteNewKeys(n&pubsub.NotifyNew != 0 && n&(pubsub.NotifyKeyspace|pubsub.NotifyKeyevent) != 0)
+}
+
+// notifying reports whether events of class are published at all.
+func (c *Client) notifying(class pubsub.NotifyFlags) bool {
+	f := pubsub.NotifyFlags(c.s.ps.flags.Load())
+	return f&class != 0 && f&(pubsub.NotifyKeyspace|pubsub.NotifyKeyevent) != 0
+}
 
 func (s *Server) oblClass(class string) *pubsub.Limits {
 	hard, soft, secs := s.cfg.ClientOutputBufferLimit(class)
@@ -161,7 +172,15 @@ func (s *Server) psReject(c *Client, cmd *command) bool {
 	if c.psc == nil || psAllowed(cmd.name) || !c.psSubscribedRESP2() {
 		return false
 	}
-	s.reject(c, cmd, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
+	text := fmt.Sprintf("Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name)
+	if cmd.name == "exec" {
+		// rejectCommand aborts a transaction through execCommandAbort.
+		c.multi, c.multiErr, c.queue = false, false, nil
+		s.unwatchAll(c)
+		s.reject(c, cmd, "EXECABORT Transaction discarded because of: "+text)
+		return true
+	}
+	s.reject(c, cmd, "ERR "+text)
 	return true
 }
 
@@ -331,8 +350,8 @@ func (s *Server) registerPubsub() {
 	t.add(rc, "spublish", func(c *Client) {
 		c.integer(int64(c.s.ps.hub.SPublishFrom(c.psSelf(), c.args[1], c.args[2])))
 	})
-	t.add(rc, "pubsub|channels", func(c *Client) { psChannels(c, c.s.ps.hub.Channels, "channels") })
-	t.add(rc, "pubsub|shardchannels", func(c *Client) { psChannels(c, c.s.ps.hub.ShardChannels, "shardchannels") })
+	t.add(rc, "pubsub|channels", func(c *Client) { psChannels(c, c.s.ps.hub.Channels) })
+	t.add(rc, "pubsub|shardchannels", func(c *Client) { psChannels(c, c.s.ps.hub.ShardChannels) })
 	t.add(rc, "pubsub|numsub", func(c *Client) { psNumSub(c, c.s.ps.hub.NumSub) })
 	t.add(rc, "pubsub|shardnumsub", func(c *Client) { psNumSub(c, c.s.ps.hub.ShardNumSub) })
 	t.add(rc, "pubsub|numpat", func(c *Client) { c.integer(int64(c.s.ps.hub.NumPat())) })
@@ -357,9 +376,9 @@ func psUnsubscribe(c *Client, kind string, fn func(pubsub.Subscriber, ...[]byte)
 	}
 }
 
-func psChannels(c *Client, fn func([]byte) [][]byte, sub string) {
+func psChannels(c *Client, fn func([]byte) [][]byte) {
 	if len(c.args) > 3 {
-		c.errReply(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try PUBSUB HELP.", sub))
+		c.errReply(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try PUBSUB HELP.", sanitize(string(c.args[1]))))
 		return
 	}
 	var pat []byte
@@ -395,4 +414,12 @@ var pubsubHelp = []string{
 	"    Return the currently active shard level channels matching a <pattern> (default: '*').",
 	"SHARDNUMSUB [<shardchannel> ...]",
 	"    Return the number of subscribers for the specified shard level channel(s)",
+}
+
+// psCounts is CLIENT LIST's sub, psub and ssub.
+func (c *Client) psCounts() (sub, psub, ssub int) {
+	if c.psc == nil {
+		return 0, 0, 0
+	}
+	return c.s.ps.hub.Count(c.psc)
 }

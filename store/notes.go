@@ -17,3 +17,13 @@ func (tx *Tx) Note(v any) {
 	}
 	tx.ev.Notes = append(tx.ev.Notes, Note{Value: v, ExpiredBefore: len(tx.ev.Expired)})
 }
+
+// NewKey is the note Put queues when it creates a key (Redis's dbAdd, which
+// fires the "new" keyspace event), once SetNoteNewKeys(true) was called.
+type NewKey struct {
+	DB  int
+	Key []byte
+}
+
+// SetNoteNewKeys turns NewKey notes on or off.
+func (d *DB) SetNoteNewKeys(v bool) { d.noteNew.Store(v) }

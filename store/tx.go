@@ -211,6 +211,9 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 	dl := tx.delta(ks)
 	if old == nil {
 		dl.keys++
+		if tx.d.noteNew.Load() {
+			tx.Note(NewKey{DB: db, Key: bytes.Clone(key)})
+		}
 	} else {
 		if old.ExpireAt != 0 && old.ExpireAt != m.ExpireAt {
 			tx.b.Delete(expireKey(nil, ks, old.ExpireAt, key), nil)
