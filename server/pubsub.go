@@ -55,12 +55,33 @@ type psConn struct {
 	// recorded at.
 	insertAt int
 	nc       net.Conn
+	ncp      atomic.Pointer[net.Conn] // nc, for cut from other goroutines
+	cutDone  atomic.Bool
 	wdone    chan struct{} // closed when the writer goroutine ends
 	once     sync.Once
 	pubsubCl bool // the outbox enforces the pubsub class (else normal)
 }
 
-func (p *psConn) Deliver(frame []byte) bool { return p.out.Append(frame) }
+// Deliver queues a published frame. Over the limit, the connection is
+// closed at once, as Redis frees such a client: its writer may be stuck in a
+// write to a peer that does not read.
+func (p *psConn) Deliver(frame []byte) bool {
+	if p.out.Append(frame) {
+		return true
+	}
+	p.cut()
+	return false
+}
+
+// cut closes the socket of a connection over its output limit (once; from
+// any goroutine, without blocking the caller).
+func (p *psConn) cut() {
+	if p.cutDone.CompareAndSwap(false, true) {
+		if nc := p.ncp.Load(); nc != nil {
+			go (*nc).Close()
+		}
+	}
+}
 func (p *psConn) Proto() int                { return int(p.proto.Load()) }
 
 // Reply puts a frame the client caused itself into the reply being built.
@@ -245,6 +266,7 @@ func (s *Server) psDetach(conn redcon.Conn, c *Client) {
 	ferr := redcon.BaseWriter(conn).Flush()
 	dc := conn.Detach()
 	p.nc = conn.NetConn()
+	p.ncp.Store(&p.nc)
 	s.ps.mu.Lock()
 	s.ps.conns[p] = struct{}{}
 	s.ps.mu.Unlock()
