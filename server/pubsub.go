@@ -82,7 +82,7 @@ func (p *psConn) cut() {
 		}
 	}
 }
-func (p *psConn) Proto() int                { return int(p.proto.Load()) }
+func (p *psConn) Proto() int { return int(p.proto.Load()) }
 
 // Reply puts a frame the client caused itself into the reply being built.
 // It runs on the goroutine running the client's command (or on the writer
