@@ -162,6 +162,7 @@ func (c *Client) psEnsure() *psConn {
 		p.proto.Store(int32(c.proto))
 		p.out.Hold()
 		c.psc = p
+		c.pscShared.Store(p)
 	}
 	return c.psc
 }
@@ -272,8 +273,16 @@ func (s *Server) psDetach(conn redcon.Conn, c *Client) {
 	s.ps.mu.Unlock()
 	go func() {
 		defer close(p.wdone)
-		_ = p.out.Run(countingWriter{p.nc, s})
-		p.nc.Close() // cut off, write error or closed: the reader sees the socket go
+		if err := p.out.Run(countingWriter{p.nc, s}); err != nil {
+			p.nc.Close() // cut off or write error: the reader sees the socket go
+		}
+	}()
+	go func() {
+		select {
+		case <-s.done: // redcon no longer knows the connection: close it on shutdown
+			p.nc.Close()
+		case <-p.wdone:
+		}
 	}()
 	ok := p.out.Release(reply)
 	if cap(c.out) > 64<<10 {
@@ -289,7 +298,12 @@ func (s *Server) psDetach(conn redcon.Conn, c *Client) {
 // psServe is the reader loop of a detached connection.
 func (s *Server) psServe(c *Client, dc redcon.DetachedConn) {
 	p := c.psc
-	defer s.psCleanup(c)
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			s.psCleanup(c)
+		}
+	}()
 	for {
 		cmd, err := dc.ReadCommand()
 		if err != nil {
@@ -306,6 +320,12 @@ func (s *Server) psServe(c *Client, dc redcon.DetachedConn) {
 		c.out = c.out[:0]
 		p.out.Hold()
 		s.call(c)
+		if c.cmd != nil && c.cmd.name == "monitor" && len(c.out) == 0 && !c.closing {
+			// MONITOR took the connection over (monitor.go): hand it on.
+			handedOver = true
+			s.psHandOver(c)
+			return
+		}
 		p.proto.Store(int32(c.proto))
 		ok := p.out.Release(c.replyBytes())
 		if cap(c.out) > 64<<10 {
@@ -353,6 +373,25 @@ func (s *Server) psCleanup(c *Client) {
 		s.ps.mu.Unlock()
 		s.mu.Lock()
 		delete(s.clients, c.id)
+		s.mu.Unlock()
+		s.unwatchAll(c)
+	})
+}
+
+// psHandOver stops serving a detached connection that MONITOR took over:
+// its subscriptions and writer end, the monitor's goroutines own the socket.
+func (s *Server) psHandOver(c *Client) {
+	p := c.psc
+	p.once.Do(func() {
+		s.ps.hub.RemoveAll(p)
+		p.out.Release(nil)
+		p.out.Close()
+		<-p.wdone
+		s.ps.mu.Lock()
+		delete(s.ps.conns, p)
+		s.ps.mu.Unlock()
+		s.mu.Lock()
+		delete(s.clients, c.id) // as for any monitor (redcon's closed hook)
 		s.mu.Unlock()
 		s.unwatchAll(c)
 	})
@@ -438,10 +477,18 @@ var pubsubHelp = []string{
 	"    Return the number of subscribers for the specified shard level channel(s)",
 }
 
-// psCounts is CLIENT LIST's sub, psub and ssub.
+// psCounts is CLIENT LIST's sub, psub and ssub. Any goroutine may call it.
 func (c *Client) psCounts() (sub, psub, ssub int) {
-	if c.psc == nil {
+	p := c.pscShared.Load()
+	if p == nil {
 		return 0, 0, 0
 	}
-	return c.s.ps.hub.Count(c.psc)
+	return c.s.ps.hub.Count(p)
+}
+
+// psSubscribed reports Redis's CLIENT_PUBSUB from any goroutine (the idle
+// timeout does not apply to subscribers).
+func (c *Client) psSubscribed() bool {
+	sub, psub, ssub := c.psCounts()
+	return sub+psub+ssub > 0
 }

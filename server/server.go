@@ -516,7 +516,7 @@ func (s *Server) closeIdle(limit time.Duration) {
 	s.mu.Lock()
 	var idle []*Client
 	for _, c := range s.clients {
-		if now.Sub(time.Unix(0, c.lastCmd.Load())) > limit {
+		if now.Sub(time.Unix(0, c.lastCmd.Load())) > limit && !c.psSubscribed() {
 			idle = append(idle, c)
 		}
 	}
