@@ -71,7 +71,7 @@ type Client struct {
 	watched   map[watchKey]struct{}
 	watchFail atomic.Bool
 
-	psc       *psConn                 // set once the client subscribed (pubsub.go)
+	psc       *psConn                // set once the client subscribed (pubsub.go)
 	pscShared atomic.Pointer[psConn] // psc, for other goroutines (CLIENT LIST, timeout)
 }
 
