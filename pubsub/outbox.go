@@ -3,6 +3,7 @@ package pubsub
 import (
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -211,6 +212,11 @@ func (o *Outbox) Close() {
 func (o *Outbox) Run(w io.Writer) error {
 	var buf []byte
 	for range o.wake {
+		// Let a burst being published (a pipeline of PUBLISH) pile up a little, so one write carries many frames,
+		// as Redis writes a client's output once per event loop.
+		if o.Len() < 16<<10 {
+			runtime.Gosched()
+		}
 		buf = o.Drain(buf[:0])
 		if len(buf) > 0 {
 			if _, err := w.Write(buf); err != nil {
