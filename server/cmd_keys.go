@@ -79,6 +79,7 @@ func cmdExists(c *Client) {
 			c.fail(err)
 			return
 		}
+		c.keymiss(k, ok)
 		if ok {
 			n++
 		}
@@ -92,6 +93,7 @@ func cmdType(c *Client) {
 		c.fail(err)
 		return
 	}
+	c.keymiss(c.args[1], ok)
 	if !ok {
 		c.simple("none")
 		return
@@ -315,6 +317,7 @@ func ttlGeneric(c *Client, ms, abs bool) {
 		c.fail(err)
 		return
 	}
+	c.keymiss(c.args[1], found)
 	if !found {
 		c.integer(-2)
 		return

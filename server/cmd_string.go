@@ -144,6 +144,7 @@ func (c *Client) putString(key []byte, old *store.Meta, found bool, value []byte
 
 func cmdGet(c *Client) {
 	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if ok {
 		c.bulkOrNull(m.Value, found)
 	}
@@ -263,6 +264,7 @@ func setGeneric(c *Client, flags int, key, value []byte, at int64, okReply, abor
 		return
 	}
 	if flags&setGet != 0 {
+		c.keymiss(key, found)
 		if found && m.Type != store.TypeString {
 			c.errReply(errWrongType)
 			return
@@ -320,6 +322,7 @@ func cmdMget(c *Client) {
 			c.fail(err)
 			return
 		}
+		c.keymiss(k, found)
 		c.bulkOrNull(m.Value, found && m.Type == store.TypeString)
 	}
 }
@@ -366,6 +369,7 @@ func cmdGetset(c *Client) {
 
 func cmdGetdel(c *Client) {
 	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if !ok {
 		return
 	}
@@ -386,6 +390,7 @@ func cmdGetex(c *Client) {
 		return
 	}
 	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if !ok {
 		return
 	}
@@ -456,7 +461,8 @@ func cmdAppend(c *Client) {
 }
 
 func cmdStrlen(c *Client) {
-	m, _, ok := c.lookupString(c.args[1])
+	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if ok {
 		c.integer(int64(len(m.Value)))
 	}
@@ -472,6 +478,7 @@ func cmdGetrange(c *Client) {
 		return
 	}
 	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if !ok {
 		return
 	}
@@ -616,11 +623,13 @@ func cmdLcs(c *Client) {
 		c.fail(err)
 		return
 	}
+	c.keymiss(c.args[1], fa)
 	mb, fb, err := c.tx.Lookup(c.db, c.args[2])
 	if err != nil {
 		c.fail(err)
 		return
 	}
+	c.keymiss(c.args[2], fb)
 	if (fa && ma.Type != store.TypeString) || (fb && mb.Type != store.TypeString) {
 		c.errReply("ERR The specified keys must contain string values")
 		return

@@ -94,3 +94,11 @@ func (s *Server) publishEvents(ev *store.Events) {
 	}
 	expired(len(ev.Expired))
 }
+
+// keymiss fires the "keymiss" event (class m) for a read lookup of key that
+// found nothing, as lookupKeyRead does; found says it did find the key.
+func (c *Client) keymiss(key []byte, found bool) {
+	if !found {
+		c.notify(pubsub.NotifyKeyMiss, "keymiss", key)
+	}
+}

@@ -268,9 +268,18 @@ func TestKeyspaceEventsAgainstRedis(t *testing.T) {
 		psStep{conn: 1, cmds: [][]string{{"INCR", "e2"}}, sleep: 150 * time.Millisecond},
 		st(1, "SET", "e3", "v", "PX", "30"),
 		psStep{conn: 1, cmds: [][]string{{"RENAME", "e3", "e4"}}, sleep: 150 * time.Millisecond},
+		// Reads: keymiss (m) for lookups that find nothing.
+		st(1, "GET", "miss1"), st(1, "GET", "c"), st(1, "MGET", "miss1", "c", "miss2"), st(1, "STRLEN", "miss"),
+		st(1, "GETRANGE", "miss", "0", "1"), st(1, "LCS", "miss", "c"), st(1, "EXISTS", "miss", "c", "miss2"),
+		st(1, "TOUCH", "miss", "c"), st(1, "TYPE", "miss"), st(1, "TTL", "miss"), st(1, "PTTL", "miss"),
+		st(1, "EXPIRETIME", "miss"), st(1, "PEXPIRETIME", "miss"), st(1, "OBJECT", "ENCODING", "miss"),
+		st(1, "GETDEL", "miss"), st(1, "GETEX", "miss"), st(1, "GETSET", "miss", "v"), st(1, "SET", "miss3", "v", "GET"),
+		st(1, "SET", "miss4", "v", "NX", "GET"), st(1, "APPEND", "miss5", "v"), st(1, "INCR", "miss6"),
+		st(1, "COPY", "miss", "x"), st(1, "MOVE", "miss", "1"), st(1, "RENAME", "miss", "x"), st(1, "DEL", "miss"),
+		st(1, "EXPIRE", "miss", "1"), st(1, "PERSIST", "miss"), st(1, "SETRANGE", "miss7", "1", "x"),
 		st(1, "FLUSHDB"),
 	}
-	for _, flags := range []string{"KEA", "AKEn", "Kg", "E$", "Ex", "KEg$xn", "g$"} {
+	for _, flags := range []string{"KEA", "AKEn", "Kg", "E$", "Ex", "KEg$xn", "g$", "Km", "Em", "KEAmn"} {
 		t.Run(flags, func(t *testing.T) {
 			steps := []psStep{
 				st(0, "PSUBSCRIBE", "__key*__:*"),
@@ -283,8 +292,8 @@ func TestKeyspaceEventsAgainstRedis(t *testing.T) {
 			for _, ev := range []struct {
 				flag byte
 				name string
-			}{{'$', "incrbyfloat"}, {'g', "rename_from"}, {'g', "move_to"}, {'x', "expired"}, {'n', "new"}} {
-				on := strings.IndexByte(flags, ev.flag) >= 0 || (strings.Contains(flags, "A") && ev.flag != 'n')
+			}{{'$', "incrbyfloat"}, {'g', "rename_from"}, {'g', "move_to"}, {'x', "expired"}, {'n', "new"}, {'m', "keymiss"}} {
+				on := strings.IndexByte(flags, ev.flag) >= 0 || (strings.Contains(flags, "A") && ev.flag != 'n' && ev.flag != 'm')
 				on = on && strings.ContainsAny(flags, "KE")
 				got := bytes.Contains(events, []byte("\r\n"+ev.name+"\r\n")) || bytes.Contains(events, []byte("__:"+ev.name+"\r\n"))
 				if on && !got {
