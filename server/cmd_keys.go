@@ -177,6 +177,10 @@ func cmdCopy(c *Client) {
 		c.errReply("ERR source and destination objects are the same")
 		return
 	}
+	if c.notifying(pubsub.NotifyKeyMiss) {
+		_, found, _ := c.tx.Lookup(c.db, c.args[1])
+		c.keymiss(c.args[1], found) // copyCommand reads the source with lookupKeyRead
+	}
 	newDst := false
 	if replace && c.notifying(pubsub.NotifyNew) {
 		_, newDst, _ = c.tx.Lookup(dstDB, c.args[2])
