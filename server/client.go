@@ -73,6 +73,7 @@ type Client struct {
 
 	psc       *psConn                // set once the client subscribed (pubsub.go)
 	pscShared atomic.Pointer[psConn] // psc, for other goroutines (CLIENT LIST, timeout)
+	noteCtxFn func() any             // noteContext's function, made once
 }
 
 type queued struct {

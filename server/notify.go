@@ -66,13 +66,16 @@ func (s *Server) publishEvents(ev *store.Events) {
 	}
 	var shift map[*psConn]int
 	for _, n := range ev.Notes {
-		if nk, ok := n.Value.(store.NewKey); ok {
-			expired(n.ExpiredBefore)
-			hub.Notify(flags, pubsub.NotifyNew, "new", nk.Key, nk.DB)
-			continue
-		}
-		e, ok := n.Value.(*keyEvent)
-		if !ok {
+		var e *keyEvent
+		switch v := n.Value.(type) {
+		case *keyEvent:
+			e = v
+		case store.NewKey:
+			e = &keyEvent{class: pubsub.NotifyNew, event: "new", key: v.Key, db: v.DB}
+			if ctx, ok := n.Ctx.(noteCtx); ok {
+				e.from, e.off = ctx.from, ctx.off
+			}
+		default:
 			continue
 		}
 		expired(n.ExpiredBefore)
@@ -93,6 +96,25 @@ func (s *Server) publishEvents(ev *store.Events) {
 		p.insertAt = -1
 	}
 	expired(len(ev.Expired))
+}
+
+// noteCtx is the store.Note Ctx of a NewKey note: the writing client, when
+// it is a pub/sub connection, and where its reply stood.
+type noteCtx struct {
+	from *psConn
+	off  int
+}
+
+// noteContext is the SetNoteContext function for a request of c: nil unless
+// c is a pub/sub connection (only then does the position matter).
+func (c *Client) noteContext() func() any {
+	if c.psc == nil {
+		return nil
+	}
+	if c.noteCtxFn == nil {
+		c.noteCtxFn = func() any { return noteCtx{from: c.psc, off: len(c.out)} }
+	}
+	return c.noteCtxFn
 }
 
 // keymiss fires the "keymiss" event (class m) for a read lookup of key that

@@ -405,6 +405,7 @@ func (s *Server) exec1(c *Client, cmd *command, mark int) {
 	case cmd.has(flagWrite) || cmd.has(flagBlocking):
 		err = s.db.Update(func(tx *store.Tx) error {
 			c.tx = tx
+			tx.SetNoteContext(c.noteContext())
 			cmd.fn(c)
 			c.tx = nil
 			return nil

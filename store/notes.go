@@ -1,5 +1,7 @@
 package store
 
+import "bytes"
+
 // Note is a value a request queued with its group for the OnCommit hook (the
 // server's keyspace notifications, published only once the group committed).
 type Note struct {
@@ -7,6 +9,25 @@ type Note struct {
 	// ExpiredBefore is how many keys Events.Expired listed when the note was
 	// queued, so the hook can interleave "expired" events in order.
 	ExpiredBefore int
+	// Ctx is what the request's SetNoteContext function returned, for notes
+	// the store queues itself (NewKey); nil otherwise.
+	Ctx any
+}
+
+// SetNoteContext sets, for the rest of the running request, a function whose
+// result the store attaches to the notes it queues itself (the server passes
+// who is writing and where its reply stands). Each request starts without one.
+func (tx *Tx) SetNoteContext(fn func() any) { tx.noteCtx = fn }
+
+func (tx *Tx) noteNewKey(db int, key []byte) {
+	if tx.ev == nil || tx.b == nil {
+		return
+	}
+	n := Note{Value: NewKey{DB: db, Key: bytes.Clone(key)}, ExpiredBefore: len(tx.ev.Expired)}
+	if tx.noteCtx != nil {
+		n.Ctx = tx.noteCtx()
+	}
+	tx.ev.Notes = append(tx.ev.Notes, n)
 }
 
 // Note queues v for the OnCommit hook of this write Tx's group. It does

@@ -25,6 +25,9 @@ type Tx struct {
 	// keepExpired makes writes see keys whose TTL passed as still present, as
 	// a replica does for its master's commands.
 	keepExpired bool
+	// noteCtx, when set for the running request, gives the Ctx of the notes
+	// the store queues itself (notes.go).
+	noteCtx func() any
 
 	// Write Tx state, published after commit.
 	deltas     map[uint32]*countDelta
@@ -76,6 +79,7 @@ func (tx *Tx) endWrite() {
 func (tx *Tx) run(fn func(*Tx) error) error {
 	tx.now = time.Now().UnixMilli()
 	tx.keepExpired = false
+	tx.noteCtx = nil
 	return fn(tx)
 }
 
@@ -212,7 +216,7 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 	if old == nil {
 		dl.keys++
 		if tx.d.noteNew.Load() {
-			tx.Note(NewKey{DB: db, Key: bytes.Clone(key)})
+			tx.noteNewKey(db, key)
 		}
 	} else {
 		if old.ExpireAt != 0 && old.ExpireAt != m.ExpireAt {

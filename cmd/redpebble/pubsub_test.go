@@ -210,6 +210,16 @@ func psStory(proto int) []psStep {
 			st(1, "SET", "k", "v2"),
 			st(1, "UNSUBSCRIBE", "self"),
 			st(1, "PUNSUBSCRIBE"),
+			// Keyspace events of a client's own writes come before its reply, inside EXEC's array.
+			st(1, "PSUBSCRIBE", "__keyevent@0__:*"),
+			st(2, "CONFIG", "SET", "notify-keyspace-events", "E$gn"),
+			st(1, "SET", "k", "v3"),
+			st(1, "SET", "fresh", "v", "EX", "100"),
+			stMulti(1, []string{"MULTI"}, []string{"SET", "k", "v4"}, []string{"DEL", "k", "fresh"}, []string{"INCR", "k"}, []string{"EXEC"}),
+			st(2, "SET", "k", "other"),
+			stMulti(2, []string{"MULTI"}, []string{"SET", "k", "v5"}, []string{"DEL", "k"}, []string{"EXEC"}),
+			st(2, "CONFIG", "SET", "notify-keyspace-events", ""),
+			st(1, "PUNSUBSCRIBE"),
 			st(0, "QUIT"),
 		)
 	}
