@@ -57,7 +57,8 @@ type psConn struct {
 	nc       net.Conn
 	ncp      atomic.Pointer[net.Conn] // nc, for cut from other goroutines
 	cutDone  atomic.Bool
-	wdone    chan struct{} // closed when the writer goroutine ends
+	wdone    chan struct{}       // closed when the writer goroutine ends
+	dc       redcon.DetachedConn // set by psDetach for psStartServe
 	once     sync.Once
 	pubsubCl bool // the outbox enforces the pubsub class (else normal)
 }
@@ -292,7 +293,20 @@ func (s *Server) psDetach(conn redcon.Conn, c *Client) {
 		s.psCleanup(c)
 		return
 	}
-	go s.psServe(c, dc)
+	// redcon's goroutine still reads the connection's state after this
+	// handler returns: the reader starts from its closed hook (psStartServe).
+	p.dc = dc
+}
+
+// psStartServe starts the reader of a connection psDetach took out of
+// redcon's loop, from redcon's closed hook, once redcon no longer touches it.
+func (s *Server) psStartServe(c *Client) {
+	p := c.psc
+	if p.dc != nil {
+		dc := p.dc
+		p.dc = nil
+		go s.psServe(c, dc)
+	}
 }
 
 // psServe is the reader loop of a detached connection.

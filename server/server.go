@@ -281,7 +281,11 @@ func (s *Server) accept(conn redcon.Conn) bool {
 
 func (s *Server) closed(conn redcon.Conn, err error) {
 	c, _ := conn.Context().(*Client)
-	if c == nil || c.psc != nil { // a detached pub/sub connection cleans up itself
+	if c == nil {
+		return
+	}
+	if c.psc != nil { // a detached pub/sub connection: redcon is done with it
+		s.psStartServe(c)
 		return
 	}
 	s.mu.Lock()
