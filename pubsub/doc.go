@@ -35,6 +35,11 @@
 //   - Disconnect: RemoveAll.
 //   - Keyspace events: after each write, Notify(flags, class, event, key, db) with the configured flags.
 //
+// A Subscriber that is also a Replier gets the frames it causes itself — its confirmations, and what it publishes
+// to itself through PublishFrom or NotifyFrom — through Reply, on the caller's goroutine, so the server can put
+// them into the reply it is building. Outbox.Hold and Release park other publishers' frames while a command runs
+// and queue them after its reply.
+//
 // Confirmation counts follow pubsub.c: SUBSCRIBE and PSUBSCRIBE (and their unsubscribes) report the client's
 // channels plus patterns; SSUBSCRIBE and SUNSUBSCRIBE report its shard channels only.
 //

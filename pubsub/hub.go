@@ -22,6 +22,23 @@ type Subscriber interface {
 	Proto() int
 }
 
+// Replier is an optional interface of a Subscriber: frames the subscriber causes itself — the confirmations of
+// its own (un)subscriptions, and messages it publishes to itself through PublishFrom — go to Reply instead of
+// Deliver, so the server can put them into the reply it is building, in the place Redis would (inside an EXEC
+// array, before a PUBLISH's integer reply). Reply is called on the goroutine that called the Hub, with the Hub's
+// lock held; it must copy frame and must not call back into the Hub. It returns false like Deliver.
+type Replier interface {
+	Reply(frame []byte) bool
+}
+
+// deliverOwn hands a frame that s caused itself to s: to Reply when s is a Replier, else to Deliver.
+func deliverOwn(s Subscriber, frame []byte) bool {
+	if r, ok := s.(Replier); ok {
+		return r.Reply(frame)
+	}
+	return s.Deliver(frame)
+}
+
 // Confirm is one unsubscribe confirmation: the channel or pattern named in the reply and the client's running
 // count after it. Name is nil when an unsubscribe-all found nothing to drop, which Redis replies with a null.
 type Confirm struct {
@@ -219,7 +236,7 @@ func (h *Hub) subscribe(s Subscriber, m mode, names [][]byte) []int {
 		counts = append(counts, n)
 		if ok {
 			h.scratch = AppendConfirm(h.scratch[:0], s.Proto(), subKind, name, n)
-			ok = s.Deliver(h.scratch)
+			ok = deliverOwn(s, h.scratch)
 		}
 	}
 	if !ok {
@@ -253,7 +270,7 @@ func (h *Hub) unsubscribe(s Subscriber, m mode, names [][]byte) []Confirm {
 	ok := true
 	for _, cf := range out {
 		h.scratch = AppendConfirm(h.scratch[:0], s.Proto(), unsubKind, cf.Name, cf.Count)
-		if ok = s.Deliver(h.scratch); !ok {
+		if ok = deliverOwn(s, h.scratch); !ok {
 			break
 		}
 	}
@@ -380,16 +397,34 @@ func protoIndex(proto int) int {
 // times. Subscribers over their limit still count, and are unsubscribed from everything before Publish returns.
 // Publish does not allocate per recipient.
 func (h *Hub) Publish(channel, msg []byte) int {
-	return h.publish(channel, msg, false)
+	return h.publish(nil, channel, msg, false)
+}
+
+// PublishFrom is Publish by a client that may itself be a subscriber: frames for self go to its Reply (when it
+// is a Replier) rather than Deliver, so that a RESP3 client publishing to a channel it listens to gets the
+// message before the PUBLISH reply, as Redis sends it. self may be nil.
+func (h *Hub) PublishFrom(self Subscriber, channel, msg []byte) int {
+	return h.publish(self, channel, msg, false)
+}
+
+// SPublishFrom is SPublish with PublishFrom's treatment of self.
+func (h *Hub) SPublishFrom(self Subscriber, channel, msg []byte) int {
+	return h.publish(self, channel, msg, true)
 }
 
 // SPublish delivers msg to the subscribers of shard channel (SPUBLISH) and returns how many there were. Patterns
 // never see shard messages.
 func (h *Hub) SPublish(channel, msg []byte) int {
-	return h.publish(channel, msg, true)
+	return h.publish(nil, channel, msg, true)
 }
 
-func (h *Hub) publish(channel, msg []byte, shard bool) int {
+func (h *Hub) publish(self Subscriber, channel, msg []byte, shard bool) int {
+	deliver := func(s Subscriber, frame []byte) bool {
+		if self != nil && s == self {
+			return deliverOwn(s, frame)
+		}
+		return s.Deliver(frame)
+	}
 	f := framePool.Get().(*frames)
 	kind := KindMessage
 	table := h.channels
@@ -408,7 +443,7 @@ func (h *Hub) publish(channel, msg []byte, shard bool) int {
 			if len(f.msg[i]) == 0 {
 				f.msg[i] = AppendMessage(f.msg[i], p, kind, channel, msg)
 			}
-			if !s.Deliver(f.msg[i]) {
+			if !deliver(s, f.msg[i]) {
 				drops = append(drops, s)
 			}
 			n++
@@ -426,7 +461,7 @@ func (h *Hub) publish(channel, msg []byte, shard bool) int {
 				if len(f.pmsg[i]) == 0 {
 					f.pmsg[i] = AppendPMessage(f.pmsg[i], p, e.pat, channel, msg)
 				}
-				if !s.Deliver(f.pmsg[i]) {
+				if !deliver(s, f.pmsg[i]) {
 					drops = append(drops, s)
 				}
 				n++

@@ -126,6 +126,11 @@ var notifyPool = sync.Pool{New: func() any { return new(notifyBuf) }}
 // notify-keyspace-events) include class; then, with K, event on "__keyspace@<db>__:<key>", and with E, key on
 // "__keyevent@<db>__:<event>". event is the Redis event name ("set", "expired", "del"...).
 func (h *Hub) Notify(flags NotifyFlags, class NotifyFlags, event string, key []byte, db int) {
+	h.NotifyFrom(nil, flags, class, event, key, db)
+}
+
+// NotifyFrom is Notify for an event caused by self (which may be nil), with PublishFrom's treatment of self.
+func (h *Hub) NotifyFrom(self Subscriber, flags NotifyFlags, class NotifyFlags, event string, key []byte, db int) {
 	if flags&class == 0 || flags&(NotifyKeyspace|NotifyKeyevent) == 0 {
 		return
 	}
@@ -136,14 +141,14 @@ func (h *Hub) Notify(flags NotifyFlags, class NotifyFlags, event string, key []b
 		b.ch = strconv.AppendInt(b.ch, int64(db), 10)
 		b.ch = append(b.ch, "__:"...)
 		b.ch = append(b.ch, key...)
-		h.Publish(b.ch, b.ev)
+		h.PublishFrom(self, b.ch, b.ev)
 	}
 	if flags&NotifyKeyevent != 0 {
 		b.ch = append(b.ch[:0], "__keyevent@"...)
 		b.ch = strconv.AppendInt(b.ch, int64(db), 10)
 		b.ch = append(b.ch, "__:"...)
 		b.ch = append(b.ch, event...)
-		h.Publish(b.ch, key)
+		h.PublishFrom(self, b.ch, key)
 	}
 	if cap(b.ch) > 64<<10 {
 		b.ch = nil

@@ -3,6 +3,7 @@ package pubsub
 import (
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -38,6 +39,8 @@ type Outbox struct {
 	softSince int64 // unix seconds when usage was first seen at or above the soft limit; 0 when below
 	err       error // ErrOverLimit or ErrClosed once the outbox stops taking frames
 	wake      chan struct{}
+	hold      bool   // Hold was called: Append parks frames in held until Release
+	held      []byte // frames appended while held, counted against the limits
 }
 
 // NewOutbox returns an empty Outbox enforcing l.
@@ -63,15 +66,65 @@ func (o *Outbox) Append(frame []byte) bool {
 	if o.err != nil {
 		return false
 	}
-	o.buf = append(o.buf, frame...)
-	if o.overLocked(int64(len(o.buf))) {
+	if o.hold {
+		o.held = append(o.held, frame...)
+	} else {
+		o.buf = append(o.buf, frame...)
+	}
+	return o.checkLocked()
+}
+
+// checkLocked applies the limits to everything pending, cutting the outbox off when they are broken, and wakes
+// the writer. o.mu must be held.
+func (o *Outbox) checkLocked() bool {
+	if o.overLocked(int64(len(o.buf) + len(o.held))) {
 		o.err = ErrOverLimit
-		o.buf = nil
+		o.buf, o.held = nil, nil
 		o.signal()
 		return false
 	}
-	o.signal()
+	if !o.hold {
+		o.signal()
+	}
 	return true
+}
+
+// Hold makes Append park frames aside (still counted against the limits, not yet visible to Drain) until
+// Release. A connection holds its outbox while it runs a command, so that a message published meanwhile by
+// someone else cannot land inside the reply being built; Release then queues the reply and, after it, the
+// parked frames.
+func (o *Outbox) Hold() {
+	o.mu.Lock()
+	o.hold = true
+	o.mu.Unlock()
+}
+
+// Release appends reply and then the frames parked since Hold, ends the hold and wakes the writer. It returns
+// false, like Append, when the outbox is closed or goes over its limits.
+func (o *Outbox) Release(reply []byte) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.hold = false
+	if o.err != nil {
+		o.held = nil
+		return false
+	}
+	o.buf = append(o.buf, reply...)
+	o.buf = append(o.buf, o.held...)
+	if cap(o.held) > 64<<10 {
+		o.held = nil
+	} else {
+		o.held = o.held[:0]
+	}
+	return o.checkLocked()
+}
+
+// SetLimits replaces the limits enforced from the next Append or Release on (CONFIG SET
+// client-output-buffer-limit, or a client moving between the normal and pubsub classes).
+func (o *Outbox) SetLimits(l Limits) {
+	o.mu.Lock()
+	o.limits = l
+	o.mu.Unlock()
 }
 
 // overLocked reports whether used bytes break the limits, updating the soft-limit timer. o.mu must be held.
@@ -128,11 +181,11 @@ func (o *Outbox) Drain(dst []byte) []byte {
 	return dst
 }
 
-// Len returns the number of pending bytes.
+// Len returns the number of pending bytes (parked ones included).
 func (o *Outbox) Len() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.buf)
+	return len(o.buf) + len(o.held)
 }
 
 // Err returns nil while the outbox takes frames, then ErrOverLimit or ErrClosed.
@@ -159,6 +212,11 @@ func (o *Outbox) Close() {
 func (o *Outbox) Run(w io.Writer) error {
 	var buf []byte
 	for range o.wake {
+		// Let a burst being published (a pipeline of PUBLISH) pile up a little, so one write carries many frames,
+		// as Redis writes a client's output once per event loop.
+		if o.Len() < 16<<10 {
+			runtime.Gosched()
+		}
 		buf = o.Drain(buf[:0])
 		if len(buf) > 0 {
 			if _, err := w.Write(buf); err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -72,6 +73,10 @@ type Client struct {
 	queue     []queued
 	watched   map[watchKey]struct{}
 	watchFail atomic.Bool
+
+	psc       *psConn                // set once the client subscribed (pubsub.go)
+	pscShared atomic.Pointer[psConn] // psc, for other goroutines (CLIENT LIST, timeout)
+	noteCtxFn func() any             // noteContext's function, made once
 }
 
 type queued struct {
@@ -146,6 +151,10 @@ func (c *Client) info(now time.Time) string {
 	if c.multi {
 		flags = "x"
 	}
+	sub, psub, ssub := c.psCounts()
+	if sub+psub+ssub > 0 {
+		flags = strings.TrimSuffix("P"+flags, "N")
+	}
 	multi := -1
 	if c.multi {
 		multi = len(c.queue)
@@ -169,7 +178,13 @@ func (c *Client) info(now time.Time) string {
 	b = append(b, flags...)
 	b = append(b, " db="...)
 	b = strconv.AppendInt(b, int64(c.db), 10)
-	b = append(b, " sub=0 psub=0 ssub=0 multi="...)
+	b = append(b, " sub="...)
+	b = strconv.AppendInt(b, int64(sub), 10)
+	b = append(b, " psub="...)
+	b = strconv.AppendInt(b, int64(psub), 10)
+	b = append(b, " ssub="...)
+	b = strconv.AppendInt(b, int64(ssub), 10)
+	b = append(b, " multi="...)
 	b = strconv.AppendInt(b, int64(multi), 10)
 	b = append(b, " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd="...)
 	b = append(b, cmd...)

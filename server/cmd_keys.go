@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/store"
 )
 
@@ -63,6 +64,7 @@ func cmdDel(c *Client) {
 			return
 		}
 		if ok {
+			c.notify(pubsub.NotifyGeneric, "del", k)
 			n++
 		}
 	}
@@ -78,6 +80,7 @@ func cmdExists(c *Client) {
 			c.fail(err)
 			return
 		}
+		c.keymiss(k, ok)
 		if ok {
 			n++
 		}
@@ -91,6 +94,7 @@ func cmdType(c *Client) {
 		c.fail(err)
 		return
 	}
+	c.keymiss(c.args[1], ok)
 	if !ok {
 		c.simple("none")
 		return
@@ -99,7 +103,20 @@ func cmdType(c *Client) {
 }
 
 func cmdRename(c *Client, nx bool) {
+	same := string(c.args[1]) == string(c.args[2])
+	// Redis deletes an existing destination and adds it again (dbAdd): "new".
+	newDst := false
+	if !same && !nx && c.notifying(pubsub.NotifyNew) {
+		_, newDst, _ = c.tx.Lookup(c.db, c.args[2])
+	}
 	found, done, err := c.tx.Rename(c.db, c.args[1], c.args[2], nx)
+	if err == nil && done && !same {
+		if newDst {
+			c.notify(pubsub.NotifyNew, "new", c.args[2])
+		}
+		c.notify(pubsub.NotifyGeneric, "rename_from", c.args[1])
+		c.notify(pubsub.NotifyGeneric, "rename_to", c.args[2])
+	}
 	switch {
 	case err != nil:
 		c.fail(err)
@@ -162,6 +179,14 @@ func cmdCopy(c *Client) {
 		c.errReply("ERR source and destination objects are the same")
 		return
 	}
+	if c.notifying(pubsub.NotifyKeyMiss) {
+		_, found, _ := c.tx.Lookup(c.db, c.args[1])
+		c.keymiss(c.args[1], found) // copyCommand reads the source with lookupKeyRead
+	}
+	newDst := false
+	if replace && c.notifying(pubsub.NotifyNew) {
+		_, newDst, _ = c.tx.Lookup(dstDB, c.args[2])
+	}
 	ok, err := c.tx.Copy(c.db, c.args[1], dstDB, c.args[2], replace)
 	if err != nil {
 		c.fail(err)
@@ -184,6 +209,10 @@ func cmdCopy(c *Client) {
 				return
 			}
 		}
+		if newDst {
+			c.notifyDB(pubsub.NotifyNew, "new", c.args[2], dstDB)
+		}
+		c.notifyDB(pubsub.NotifyGeneric, "copy_to", c.args[2], dstDB)
 	}
 	c.integer(b2i(ok))
 }
@@ -205,6 +234,10 @@ func cmdMove(c *Client) {
 	if err != nil {
 		c.fail(err)
 		return
+	}
+	if moved {
+		c.notify(pubsub.NotifyGeneric, "move_from", c.args[1])
+		c.notifyDB(pubsub.NotifyGeneric, "move_to", c.args[1], dst)
 	}
 	c.integer(b2i(moved))
 }
@@ -281,8 +314,10 @@ func expireGeneric(c *Client, basetime int64, seconds bool) {
 		c.integer(0)
 		return
 	}
+	event := "expire"
 	if when <= c.tx.Now() && !c.s.isReplica() {
 		_, err = c.tx.Del(c.db, c.args[1])
+		event = "del"
 	} else {
 		err = c.tx.SetExpire(c.db, c.args[1], &m, when)
 	}
@@ -290,6 +325,7 @@ func expireGeneric(c *Client, basetime int64, seconds bool) {
 		c.fail(err)
 		return
 	}
+	c.notify(pubsub.NotifyGeneric, event, c.args[1])
 	c.integer(1)
 }
 
@@ -303,6 +339,7 @@ func ttlGeneric(c *Client, ms, abs bool) {
 		c.fail(err)
 		return
 	}
+	c.keymiss(c.args[1], found)
 	if !found {
 		c.integer(-2)
 		return
@@ -338,6 +375,7 @@ func cmdPersist(c *Client) {
 		c.fail(err)
 		return
 	}
+	c.notify(pubsub.NotifyGeneric, "persist", c.args[1])
 	c.integer(1)
 }
 

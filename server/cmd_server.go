@@ -78,6 +78,9 @@ func (s *Server) addCustom(name string, arity int, fn handler) {
 }
 
 func cmdPing(c *Client) {
+	if c.psPing() {
+		return
+	}
 	if len(c.args) > 2 {
 		c.errReply("ERR wrong number of arguments for 'ping' command")
 		return
@@ -106,6 +109,7 @@ func cmdSelect(c *Client) {
 func cmdReset(c *Client) {
 	c.multi, c.multiErr, c.queue = false, false, nil
 	c.s.unwatchAll(c)
+	c.psReset()
 	c.db = 0
 	c.proto = resp.RESP2
 	c.name = ""

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/resp"
 	"github.com/redpebble/redpebble/store"
 )
@@ -147,6 +148,7 @@ func (c *Client) putString(key []byte, old *store.Meta, found bool, value []byte
 
 func cmdGet(c *Client) {
 	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if ok {
 		c.bulkOrNull(m.Value, found)
 	}
@@ -259,12 +261,14 @@ func cmdSet(c *Client) {
 // setGeneric is setGenericCommand: okReply/abortReply are raw replies ("" =
 // the defaults +OK and null).
 func setGeneric(c *Client, flags int, key, value []byte, at int64, okReply, abortReply string) {
+	expireGiven := at != 0
 	m, found, err := c.tx.Lookup(c.db, key)
 	if err != nil {
 		c.fail(err)
 		return
 	}
 	if flags&setGet != 0 {
+		c.keymiss(key, found)
 		if found && m.Type != store.TypeString {
 			c.errReply(errWrongType)
 			return
@@ -288,6 +292,10 @@ func setGeneric(c *Client, flags int, key, value []byte, at int64, okReply, abor
 	}
 	if !c.putString(key, &m, found, bytes.Clone(value), store.StrEncAuto, at) {
 		return
+	}
+	c.notify(pubsub.NotifyString, "set", key)
+	if expireGiven {
+		c.notify(pubsub.NotifyGeneric, "expire", key)
 	}
 	if flags&setGet == 0 {
 		c.out = append(c.out, okReply...)
@@ -318,6 +326,7 @@ func cmdMget(c *Client) {
 			c.fail(err)
 			return
 		}
+		c.keymiss(k, found)
 		c.bulkOrNull(m.Value, found && m.Type == store.TypeString)
 	}
 }
@@ -349,6 +358,7 @@ func cmdMset(c *Client, nx bool) {
 		if !c.putString(c.args[i], &m, found, bytes.Clone(c.args[i+1]), store.StrEncAuto, 0) {
 			return
 		}
+		c.notify(pubsub.NotifyString, "set", c.args[i])
 	}
 	if nx {
 		c.integer(1)
@@ -363,6 +373,7 @@ func cmdGetset(c *Client) {
 
 func cmdGetdel(c *Client) {
 	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if !ok {
 		return
 	}
@@ -371,7 +382,9 @@ func cmdGetdel(c *Client) {
 		if _, err := c.tx.Del(c.db, c.args[1]); err != nil {
 			c.out = c.out[:0]
 			c.fail(err)
+			return
 		}
+		c.notify(pubsub.NotifyGeneric, "del", c.args[1])
 	}
 }
 
@@ -381,6 +394,7 @@ func cmdGetex(c *Client) {
 		return
 	}
 	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if !ok {
 		return
 	}
@@ -396,16 +410,24 @@ func cmdGetex(c *Client) {
 	}
 	c.bulk(m.Value)
 	var err error
+	event := ""
 	switch {
 	case flags&(setEXAT|setPXAT) != 0 && at <= c.tx.Now():
 		_, err = c.tx.Del(c.db, c.args[1])
+		event = "del"
 	case expire != nil:
 		err = c.tx.SetExpire(c.db, c.args[1], &m, at)
+		event = "expire"
 	case flags&setPersist != 0 && m.ExpireAt != 0:
 		err = c.tx.SetExpire(c.db, c.args[1], &m, 0)
+		event = "persist"
 	}
 	if err != nil {
 		c.fail(err)
+		return
+	}
+	if event != "" {
+		c.notify(pubsub.NotifyGeneric, event, c.args[1])
 	}
 }
 
@@ -437,12 +459,14 @@ func cmdAppend(c *Client) {
 		val = bytes.Clone(val)
 	}
 	if c.putString(c.args[1], &m, found, val, enc, m.ExpireAt) {
+		c.notify(pubsub.NotifyString, "append", c.args[1])
 		c.integer(int64(len(val)))
 	}
 }
 
 func cmdStrlen(c *Client) {
-	m, _, ok := c.lookupString(c.args[1])
+	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if ok {
 		c.integer(int64(len(m.Value)))
 	}
@@ -458,6 +482,7 @@ func cmdGetrange(c *Client) {
 		return
 	}
 	m, found, ok := c.lookupString(c.args[1])
+	c.keymiss(c.args[1], found || !ok)
 	if !ok {
 		return
 	}
@@ -519,6 +544,7 @@ func cmdSetrange(c *Client) {
 	copy(nv, m.Value)
 	copy(nv[off:], val)
 	if c.putString(c.args[1], &m, found, nv, store.StrEncRaw, m.ExpireAt) {
+		c.notify(pubsub.NotifyString, "setrange", c.args[1])
 		c.integer(size)
 	}
 }
@@ -559,6 +585,7 @@ func incrBy(c *Client, incr int64) {
 	}
 	v += incr
 	if c.putString(c.args[1], &m, found, strconv.AppendInt(nil, v, 10), store.StrEncAuto, m.ExpireAt) {
+		c.notify(pubsub.NotifyString, "incrby", c.args[1])
 		c.integer(v)
 	}
 }
@@ -589,6 +616,7 @@ func cmdIncrbyfloat(c *Client) {
 	}
 	nv := []byte(sum.Format(true))
 	if c.putString(c.args[1], &m, found, nv, strEncEmbstr, m.ExpireAt) {
+		c.notify(pubsub.NotifyString, "incrbyfloat", c.args[1])
 		c.bulk(nv)
 	}
 }
@@ -599,11 +627,13 @@ func cmdLcs(c *Client) {
 		c.fail(err)
 		return
 	}
+	c.keymiss(c.args[1], fa)
 	mb, fb, err := c.tx.Lookup(c.db, c.args[2])
 	if err != nil {
 		c.fail(err)
 		return
 	}
+	c.keymiss(c.args[2], fb)
 	if (fa && ma.Type != store.TypeString) || (fb && mb.Type != store.TypeString) {
 		c.errReply("ERR The specified keys must contain string values")
 		return

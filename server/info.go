@@ -156,8 +156,9 @@ func (s *Server) infoSection(b *strings.Builder, sec string) {
 		p("evicted_keys:0")
 		p("keyspace_hits:0")
 		p("keyspace_misses:0")
-		p("pubsub_channels:0")
-		p("pubsub_patterns:0")
+		p("pubsub_channels:%d", len(s.ps.hub.Channels(nil)))
+		p("pubsub_patterns:%d", s.ps.hub.NumPat())
+		p("pubsubshard_channels:%d", len(s.ps.hub.ShardChannels(nil)))
 		p("total_error_replies:%d", errs)
 	case "replication":
 		p("# Replication")

@@ -57,6 +57,7 @@ func cmdExec(c *Client) {
 			c.cmd = q.cmd
 			c.tx = tx
 			tx.SetNow(tx.Now())
+			tx.SetNoteContext(c.noteContext())
 			q.cmd.fn(c)
 		}
 		c.tx = nil

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log"
@@ -67,6 +68,7 @@ type Server struct {
 	runID          string
 	blocked        blockers
 	scripting      scripting
+	ps             psState // pub/sub and keyspace notifications (pubsub.go)
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -98,6 +100,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	}
 	s.updateLimits()
 	s.hookConfig()
+	s.initPubsub()
 	db.SetOnCommit(s.onCommit)
 	s.activeExpireOn.Store(true)
 	go s.cron()
@@ -131,6 +134,7 @@ func (s *Server) registerAll() {
 	s.registerScripting()
 	s.registerLists()
 	s.registerHashes()
+	s.registerPubsub()
 }
 
 func (s *Server) updateLimits() {
@@ -289,6 +293,10 @@ func (s *Server) closed(conn redcon.Conn, err error) {
 	if c == nil {
 		return
 	}
+	if c.psc != nil { // a detached pub/sub connection: redcon is done with it
+		s.psStartServe(c)
+		return
+	}
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	s.mu.Unlock()
@@ -306,8 +314,14 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 		return
 	}
 	c.out = c.out[:0]
-	if pending := conn.PeekPipeline(); len(pending) == 0 || !s.batchable(c, rc.Args) {
+	if pending := conn.PeekPipeline(); len(pending) == 0 || !s.batchable(c, rc.Args) || mayDetach(pending) {
 		s.handleOne(c, rc)
+		if c.psc != nil {
+			// The client subscribed: its connection leaves redcon's loop
+			// (pubsub.go), with the rest of the pipeline.
+			s.psDetach(conn, c)
+			return
+		}
 	} else {
 		cmds := append(append(c.pipeline[:0], rc), conn.ReadPipeline()...)
 		for i := 0; i < len(cmds) && !c.closing; {
@@ -337,6 +351,23 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 		redcon.BaseWriter(conn).Flush()
 		conn.Close()
 	}
+}
+
+// mayDetach reports whether a pipeline holds a command that takes the
+// connection out of redcon's loop (a subscription or MONITOR): such a
+// pipeline is run one command at a time, so Detach keeps the rest of it.
+func mayDetach(cmds []redcon.Command) bool {
+	for _, rc := range cmds {
+		if len(rc.Args) == 0 {
+			continue
+		}
+		switch n := rc.Args[0]; {
+		case len(n) >= 7 && len(n) <= 10 && bytes.HasSuffix(bytes.ToLower(n), []byte("subscribe")),
+			bytes.EqualFold(n, []byte("monitor")):
+			return true
+		}
+	}
+	return false
 }
 
 // handleOne runs one command and keeps its reply in c.out as CLIENT REPLY
@@ -387,6 +418,7 @@ func (s *Server) callGroup(c *Client, cmds []redcon.Command) {
 			s.totalCmds.Add(1)
 			c.cmd, c.tx = cmd, tx
 			tx.SetNow(time.Now().UnixMilli())
+			tx.SetNoteContext(c.noteContext())
 			mark := len(c.out)
 			cmd.fn(c)
 			c.tx = nil
@@ -433,6 +465,9 @@ func (s *Server) call(c *Client) {
 	c.cmdName.Store(&name)
 	if !c.authed && !cmd.has(flagNoAuth) {
 		s.reject(c, cmd, "NOAUTH Authentication required.")
+		return
+	}
+	if s.psReject(c, cmd) {
 		return
 	}
 	if c.multi && !isMultiControl(cmd.name) {
@@ -493,6 +528,7 @@ func (s *Server) exec1(c *Client, cmd *command, mark int) {
 	case cmd.has(flagWrite) || cmd.has(flagBlocking):
 		err = s.db.Update(func(tx *store.Tx) error {
 			c.tx = tx
+			tx.SetNoteContext(c.noteContext())
 			cmd.fn(c)
 			c.tx = nil
 			return nil
@@ -569,6 +605,7 @@ func (s *Server) onCommit(ev *store.Events) {
 		s.invalidateWatches(ev)
 		s.wakeBlocked(ev)
 	}
+	s.publishEvents(ev)
 }
 
 // cron runs the periodic jobs: active expiry (as a master) and idle-client
@@ -625,7 +662,7 @@ func (s *Server) closeIdle(limit time.Duration) {
 	s.mu.Lock()
 	var idle []*Client
 	for _, c := range s.clients {
-		if now.Sub(time.Unix(0, c.lastCmd.Load())) > limit {
+		if now.Sub(time.Unix(0, c.lastCmd.Load())) > limit && !c.psSubscribed() {
 			idle = append(idle, c)
 		}
 	}

@@ -103,6 +103,8 @@ type DB struct {
 	onCommit func(ev *Events)
 
 	writeErr atomic.Pointer[error]
+
+	noteNew atomic.Bool // Put queues a NewKey note for each key it creates (notes.go)
 }
 
 // ReplState is the replication position committed with the data.

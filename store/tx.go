@@ -25,6 +25,9 @@ type Tx struct {
 	// keepExpired makes writes see keys whose TTL passed as still present, as
 	// a replica does for its master's commands.
 	keepExpired bool
+	// noteCtx, when set for the running request, gives the Ctx of the notes
+	// the store queues itself (notes.go).
+	noteCtx func() any
 
 	// Write Tx state, published after commit.
 	deltas     map[uint32]*countDelta
@@ -82,6 +85,7 @@ func (tx *Tx) endWrite() {
 func (tx *Tx) run(fn func(*Tx) error) error {
 	tx.now = time.Now().UnixMilli()
 	tx.keepExpired = false
+	tx.noteCtx = nil
 	return fn(tx)
 }
 
@@ -222,6 +226,9 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 	dl := tx.delta(ks)
 	if old == nil {
 		dl.keys++
+		if tx.d.noteNew.Load() {
+			tx.noteNewKey(db, key)
+		}
 	} else {
 		if old.ExpireAt != 0 && old.ExpireAt != m.ExpireAt {
 			tx.b.Delete(expireKey(nil, ks, old.ExpireAt, key), nil)

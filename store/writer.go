@@ -26,12 +26,16 @@ type Events struct {
 	Expired []KeyRef
 	// Flushed lists logical dbs emptied or swapped (FLUSHDB, FLUSHALL, SWAPDB).
 	Flushed []int
+	// Notes are what the group's requests queued with Tx.Note, in order.
+	Notes []Note
 }
 
 func (e *Events) reset() {
 	e.Touched = e.Touched[:0]
 	e.Expired = e.Expired[:0]
 	e.Flushed = e.Flushed[:0]
+	clear(e.Notes)
+	e.Notes = e.Notes[:0]
 }
 
 type request struct {
