@@ -123,6 +123,7 @@ func (s *Server) registerAll() {
 	s.registerServer()
 	s.registerStrings()
 	s.registerKeys()
+	s.registerStreams()
 }
 
 func (s *Server) updateLimits() {
