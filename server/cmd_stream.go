@@ -711,26 +711,40 @@ func cmdXread(c *Client) {
 		gt    store.StreamID
 	}
 	ts := make([]target, nstreams)
+	// A key named twice shares its stream and group, as in Redis.
+	type opened struct {
+		st    *store.Stream
+		found bool
+		group *store.StreamGroup
+	}
+	seen := map[string]*opened{}
 	for i := streamsArg + nstreams; i < argc; i++ {
 		idx := i - streamsArg - nstreams
 		key := c.args[i-nstreams]
-		st, found, ok := c.openStream(key)
-		if !ok {
-			return
+		op := seen[string(key)]
+		if op == nil {
+			st, found, ok := c.openStream(key)
+			if !ok {
+				return
+			}
+			op = &opened{st: st, found: found}
+			seen[string(key)] = op
 		}
+		st, found := op.st, op.found
 		ts[idx].key = key
 		if found {
 			ts[idx].st = st
 		}
 		if groupName != nil {
-			var g *store.StreamGroup
-			var gok bool
-			if found {
+			g := op.group
+			gok := g != nil
+			if found && g == nil {
 				var err error
 				if g, gok, err = st.Group(groupName); err != nil {
 					c.fail(err)
 					return
 				}
+				op.group = g
 			}
 			if !gok {
 				c.errReply(fmt.Sprintf("NOGROUP No such key '%s' or consumer group '%s' in XREADGROUP with GROUP option",
