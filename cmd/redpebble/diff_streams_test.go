@@ -413,3 +413,52 @@ func TestStreamMaskShape(t *testing.T) {
 		t.Fatal("mask kept a unix ms time")
 	}
 }
+
+// nodeGens drive a few streams past many Redis nodes (100 entries or 4 KiB
+// each) so that `~` trimming, XDEL inside nodes and XINFO STREAM's
+// radix-tree counts are compared.
+var nodeGens = []genFunc{
+	{60, func(g *gen) diffCmd {
+		k := g.pick("n1", "n2")
+		streamMs[g]++
+		fv := []string{"f", g.value()}
+		if g.chance(0.3) {
+			fv = append(fv, "g", strconv.Itoa(g.r.Intn(100000)-50000))
+		}
+		if g.chance(0.05) {
+			fv = []string{"x", string(make([]byte, 200+g.r.Intn(1500)))}
+		}
+		return exact(append([]string{"XADD", k, fmt.Sprintf("%d-%d", 1000+streamMs[g], g.r.Intn(2))}, fv...)...)
+	}},
+	{6, func(g *gen) diffCmd {
+		args := []string{"XTRIM", g.pick("n1", "n2"), g.pick("MAXLEN", "MINID"), g.pick("~", "~", "=")}
+		if args[2] == "MAXLEN" {
+			args = append(args, strconv.Itoa(g.r.Intn(400)))
+		} else {
+			args = append(args, fmt.Sprintf("%d", 1000+int(streamMs[g])-g.r.Intn(400)))
+		}
+		if g.chance(0.2) && args[3] == "~" {
+			args = append(args, "LIMIT", g.pick("50", "100", "150", "0"))
+		}
+		return exact(args...)
+	}},
+	{6, func(g *gen) diffCmd {
+		args := []string{"XDEL", g.pick("n1", "n2")}
+		for i := 0; i < 1+g.r.Intn(10); i++ {
+			args = append(args, fmt.Sprintf("%d-%d", 1000+int(streamMs[g])-g.r.Intn(500), g.r.Intn(2)))
+		}
+		return exact(args...)
+	}},
+	{4, func(g *gen) diffCmd {
+		k := g.pick("n1", "n2")
+		return exact("XADD", k, "MAXLEN", "~", strconv.Itoa(g.r.Intn(300)), fmt.Sprintf("%d-*", 1000+streamMs[g]), "f", "v")
+	}},
+	{6, func(g *gen) diffCmd { return exact("XINFO", "STREAM", g.pick("n1", "n2")) }},
+	{1, func(g *gen) diffCmd { return exact("XLEN", g.pick("n1", "n2")) }},
+	{0.2, func(g *gen) diffCmd { return exact("DEL", g.pick("n1", "n2")) }},
+}
+
+// TestDiffStreamNodes compares node-dependent replies on long streams.
+func TestDiffStreamNodes(t *testing.T) {
+	runDiff(t, nodeGens, 10000)
+}
