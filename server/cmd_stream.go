@@ -638,8 +638,14 @@ func (c *Client) parseBlockMs(a []byte) (time.Duration, bool) {
 	return time.Duration(n) * time.Millisecond, true
 }
 
+// xreadBlockedDefaultCount is the COUNT of a blocked XREAD served after
+// new entries arrived (XREAD_BLOCKED_DEFAULT_COUNT in Redis 7.0).
+const xreadBlockedDefaultCount = 1000
+
 func cmdXread(c *Client) {
 	xreadgroup := len(c.args[0]) == 10
+	// retry: this run follows a block (the client was woken up).
+	retry := c.blk != nil
 	block := time.Duration(-1)
 	var count int64
 	streamsArg, nstreams := 0, 0
@@ -723,14 +729,25 @@ func cmdXread(c *Client) {
 		key := c.args[i-nstreams]
 		op := seen[string(key)]
 		if op == nil {
-			st, found, ok := c.openStream(key)
-			if !ok {
+			st, found, err := c.tx.OpenStream(c.db, key)
+			if err == store.ErrWrongType && retry {
+				// The key changed type while we were blocked: XREAD keeps
+				// waiting, XREADGROUP is unblocked with an error (as
+				// Redis's blocked.c).
+				err = nil
+			}
+			if err != nil {
+				c.fail(err)
 				return
 			}
 			op = &opened{st: st, found: found}
 			seen[string(key)] = op
 		}
 		st, found := op.st, op.found
+		if retry && xreadgroup && !found {
+			c.errReply("UNBLOCKED the stream key no longer exists")
+			return
+		}
 		ts[idx].key = key
 		if found {
 			ts[idx].st = st
@@ -745,6 +762,10 @@ func cmdXread(c *Client) {
 					return
 				}
 				op.group = g
+			}
+			if !gok && retry {
+				c.errReply("NOGROUP the consumer group this client was blocked on no longer exists")
+				return
 			}
 			if !gok {
 				c.errReply(fmt.Sprintf("NOGROUP No such key '%s' or consumer group '%s' in XREADGROUP with GROUP option",
@@ -782,11 +803,18 @@ func cmdXread(c *Client) {
 	mark := len(c.out)
 	served := 0
 	now := c.tx.Now()
+	if retry && count == 0 {
+		count = xreadBlockedDefaultCount
+	}
 	for i := range ts {
 		t := &ts[i]
 		st := t.st
 		if st == nil {
 			continue
+		}
+		if retry && served > 0 {
+			// A woken client gets the one stream that became ready.
+			break
 		}
 		serve, history := false, false
 		var consumer *store.StreamConsumer
@@ -919,7 +947,7 @@ func (c *Client) replyRangeGroup(st *store.Stream, g *store.StreamGroup, groupNa
 		}
 	}
 	if g != nil && len(es) > 0 {
-		return st.PutGroup(g, false)
+		return st.PutGroup(g)
 	}
 	return nil
 }
@@ -1045,10 +1073,15 @@ func cmdXgroup(c *Client) {
 			}
 			break
 		}
-		if err = st.PutGroup(&store.StreamGroup{Name: bytes.Clone(grp), Last: id, EntriesRead: entriesRead}, true); err != nil {
+		if err = st.PutGroup(&store.StreamGroup{Name: bytes.Clone(grp), Last: id, EntriesRead: entriesRead}); err != nil {
 			break
 		}
-		if err = st.Save(); err == nil {
+		// Only a stream made by MKSTREAM is a modified key (as Redis's
+		// signalModifiedKey): a new group alone leaves WATCH alone.
+		if !found {
+			err = st.Save()
+		}
+		if err == nil {
 			c.ok()
 			c.notify(pubsub.NotifyStream, "xgroup-create", key)
 		}
@@ -1065,7 +1098,7 @@ func cmdXgroup(c *Client) {
 		}
 		g.Last = id
 		g.EntriesRead = entriesRead
-		if err = st.PutGroup(g, false); err == nil {
+		if err = st.PutGroup(g); err == nil {
 			c.ok()
 			c.notify(pubsub.NotifyStream, "xgroup-setid", key)
 		}
@@ -1074,6 +1107,9 @@ func cmdXgroup(c *Client) {
 			c.integer(0)
 			break
 		}
+		// Rewriting the metadata wakes XREADGROUP clients blocked on the
+		// group (Redis's signalKeyAsReady); it also counts for WATCH,
+		// which Redis's DESTROY does not.
 		if err = st.DelGroup(grp); err == nil {
 			if err = st.Save(); err == nil {
 				c.integer(1)
@@ -1090,10 +1126,8 @@ func cmdXgroup(c *Client) {
 			break
 		}
 		if err = st.PutConsumer(grp, &store.StreamConsumer{Name: bytes.Clone(c.args[4]), SeenTime: c.tx.Now()}); err == nil {
-			if err = st.Save(); err == nil {
-				c.integer(1)
-				c.notify(pubsub.NotifyStream, "xgroup-createconsumer", key)
-			}
+			c.integer(1)
+			c.notify(pubsub.NotifyStream, "xgroup-createconsumer", key)
 		}
 	case eqFold(opt, "DELCONSUMER") && argc == 5:
 		_, exists, e := st.Consumer(grp, c.args[4])
@@ -1106,10 +1140,8 @@ func cmdXgroup(c *Client) {
 		}
 		var pending int
 		if pending, err = st.DelConsumer(grp, c.args[4]); err == nil {
-			if err = st.Save(); err == nil {
-				c.integer(int64(pending))
-				c.notify(pubsub.NotifyStream, "xgroup-delconsumer", key)
-			}
+			c.integer(int64(pending))
+			c.notify(pubsub.NotifyStream, "xgroup-delconsumer", key)
 		}
 	default:
 		c.subcommandSyntaxError()
@@ -1561,7 +1593,7 @@ func cmdXclaim(c *Client) {
 		out = append(out, e)
 	}
 	if dirtyGroup {
-		if err = st.PutGroup(g, false); err != nil {
+		if err = st.PutGroup(g); err != nil {
 			fail(err)
 			return
 		}
@@ -1861,8 +1893,12 @@ func (c *Client) xinfoStream(st *store.Stream) error {
 	c.bulkString("recorded-first-entry-id")
 	c.streamID(st.First)
 	if !full {
+		ng, err := st.CountGroups()
+		if err != nil {
+			return err
+		}
 		c.bulkString("groups")
-		c.integer(int64(st.Groups))
+		c.integer(int64(ng))
 		for _, rev := range []bool{false, true} {
 			if rev {
 				c.bulkString("last-entry")

@@ -13,7 +13,10 @@ import (
 // Streams (DESIGN.md §3.3). The metadata's Size is the stream length and its
 // Extra tail holds the stream-wide ids and counters:
 //
-//	last id (ms u64, seq u64) | first id | max deleted id | entries added u64 | groups u64
+//	last id (ms u64, seq u64) | first id | max deleted id | entries added u64
+//
+// (The group count is not kept there: creating a group must not rewrite the
+// metadata, which would count as a modification of the key for WATCH.)
 //
 // Subkeys after the collection prefix:
 //
@@ -130,10 +133,9 @@ type Stream struct {
 
 	Last, First, MaxDeleted StreamID
 	EntriesAdded            uint64
-	Groups                  uint64
 }
 
-const streamExtraLen = 16*3 + 8 + 8
+const streamExtraLen = 16*3 + 8
 
 // OpenStream opens the stream at key: ok false when the key is absent,
 // ErrWrongType when it holds another type.
@@ -152,7 +154,6 @@ func (tx *Tx) OpenStream(db int, key []byte) (*Stream, bool, error) {
 	if e := m.Extra; len(e) >= streamExtraLen {
 		s.Last, s.First, s.MaxDeleted = readID(e), readID(e[16:]), readID(e[32:])
 		s.EntriesAdded = binary.BigEndian.Uint64(e[48:])
-		s.Groups = binary.BigEndian.Uint64(e[56:])
 	}
 	return s, true, nil
 }
@@ -178,7 +179,6 @@ func (s *Stream) Save() error {
 	e = appendID(e, s.First)
 	e = appendID(e, s.MaxDeleted)
 	e = binary.BigEndian.AppendUint64(e, s.EntriesAdded)
-	e = binary.BigEndian.AppendUint64(e, s.Groups)
 	s.m.Extra = e
 	var old *Meta
 	if s.exists {
@@ -819,13 +819,10 @@ func (s *Stream) Group(name []byte) (*StreamGroup, bool, error) {
 	return &StreamGroup{Name: bytes.Clone(name), Last: readID(v), EntriesRead: int64(binary.BigEndian.Uint64(v[16:]))}, true, nil
 }
 
-// PutGroup writes g (creating it when new is set: the group count grows).
-func (s *Stream) PutGroup(g *StreamGroup, isNew bool) error {
+// PutGroup writes g.
+func (s *Stream) PutGroup(g *StreamGroup) error {
 	v := appendID(make([]byte, 0, 24), g.Last)
 	v = binary.BigEndian.AppendUint64(v, uint64(g.EntriesRead))
-	if isNew {
-		s.Groups++
-	}
 	return s.tx.Set(s.groupKey(g.Name), v)
 }
 
@@ -841,8 +838,22 @@ func (s *Stream) DelGroup(name []byte) error {
 			return err
 		}
 	}
-	s.Groups--
 	return nil
+}
+
+// CountGroups counts the consumer groups.
+func (s *Stream) CountGroups() (int, error) {
+	lo := s.sub(subGroup)
+	it, err := s.iter(lo, prefixEnd(lo))
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		n++
+	}
+	return n, it.Error()
 }
 
 // AllGroups lists the groups in name order.

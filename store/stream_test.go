@@ -74,7 +74,7 @@ func TestStreamGroupsPEL(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, s.Append(StreamID{1, 1}, [][]byte{[]byte("a"), []byte("b")}, testLimits))
 		g := &StreamGroup{Name: []byte("g"), EntriesRead: StreamInvalidEntriesRead}
-		require.NoError(t, s.PutGroup(g, true))
+		require.NoError(t, s.PutGroup(g))
 		require.NoError(t, s.PutConsumer(g.Name, &StreamConsumer{Name: []byte("c1"), SeenTime: 5}))
 		require.NoError(t, s.PutNACK(g.Name, &StreamNACK{ID: StreamID{1, 1}, Consumer: []byte("c1"), DeliveryTime: 7, DeliveryCount: 1}, nil))
 		// Move it to c2.
@@ -101,7 +101,9 @@ func TestStreamGroupsPEL(t *testing.T) {
 		gs, err := s.AllGroups()
 		require.NoError(t, err)
 		require.Empty(t, gs)
-		require.EqualValues(t, 0, s.Groups)
+		n, err := s.CountGroups()
+		require.NoError(t, err)
+		require.Zero(t, n)
 		return s.Save()
 	}))
 }

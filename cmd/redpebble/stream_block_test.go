@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +58,61 @@ func TestStreamBlocking(t *testing.T) {
 	a.Do("XREAD", "BLOCK", "0", "STREAMS", "bs", "$")
 	if got := string(a.Do("EXEC")); got != "*1\r\n*-1\r\n" {
 		t.Fatalf("XREAD BLOCK in MULTI: %q", got)
+	}
+}
+
+// TestStreamBlockingWakeups checks the replies of woken clients against
+// Redis 7.0's blocked.c: only the stream that became ready, a default COUNT
+// of 1000, and the errors of XREADGROUP whose key or group went away.
+func TestStreamBlockingWakeups(t *testing.T) {
+	srv := startUnderTest(t, t.TempDir(), false)
+	a, b := redistest.Dial(t, srv.Addr), redistest.Dial(t, srv.Addr)
+	b.Do("XADD", "wa", "1-1", "f", "v")
+	b.Do("XADD", "wb", "1-1", "f", "v")
+	wait := func(args ...string) {
+		a.Send(args...)
+		a.Flush()
+		time.Sleep(150 * time.Millisecond)
+	}
+	wait("XREAD", "BLOCK", "3000", "STREAMS", "wa", "wb", "$", "$")
+	b.Do("XADD", "wb", "2-1", "f", "v")
+	if got := string(a.Receive()); got != "*1\r\n*2\r\n$2\r\nwb\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n" {
+		t.Fatalf("woken XREAD: %q", got)
+	}
+
+	b.Do("XGROUP", "CREATE", "wa", "g", "$")
+	wait("XREADGROUP", "GROUP", "g", "c", "BLOCK", "3000", "STREAMS", "wa", ">")
+	b.Do("XGROUP", "DESTROY", "wa", "g")
+	if got := string(a.Receive()); got != "-NOGROUP the consumer group this client was blocked on no longer exists\r\n" {
+		t.Fatalf("XREADGROUP after DESTROY: %q", got)
+	}
+	b.Do("XGROUP", "CREATE", "wa", "g", "$")
+	wait("XREADGROUP", "GROUP", "g", "c", "BLOCK", "3000", "STREAMS", "wa", ">")
+	b.Do("DEL", "wa")
+	if got := string(a.Receive()); got != "-UNBLOCKED the stream key no longer exists\r\n" {
+		t.Fatalf("XREADGROUP after DEL: %q", got)
+	}
+
+	// XREAD stays blocked when its key turns into a string.
+	wait("XREAD", "BLOCK", "400", "STREAMS", "wb", "$")
+	b.Do("SET", "wb", "x")
+	if got := string(a.Receive()); got != "*-1\r\n" {
+		t.Fatalf("XREAD after type change: %q", got)
+	}
+
+	// A woken XREAD without COUNT gets at most 1000 entries.
+	wait("XREAD", "BLOCK", "5000", "STREAMS", "wc", "$")
+	b.Send("MULTI")
+	for i := 1; i <= 1100; i++ {
+		b.Send("XADD", "wc", strconv.Itoa(i)+"-1", "f", "v")
+	}
+	b.Send("EXEC")
+	b.Flush()
+	for i := 0; i < 1102; i++ {
+		b.Receive()
+	}
+	v := a.ReceiveValue()
+	if len(v.Elems) != 1 || len(v.Elems[0].Elems) != 2 || len(v.Elems[0].Elems[1].Elems) != 1000 {
+		t.Fatalf("woken XREAD returned %d streams / not 1000 entries", len(v.Elems))
 	}
 }
