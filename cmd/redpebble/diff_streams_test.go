@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"math/rand"
 	"regexp"
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/redpebble/redpebble/server/redistest"
 )
 
 // Differential test of the stream commands. Ids are explicit except for a
@@ -461,4 +464,25 @@ var nodeGens = []genFunc{
 // TestDiffStreamNodes compares node-dependent replies on long streams.
 func TestDiffStreamNodes(t *testing.T) {
 	runDiff(t, nodeGens, 10000)
+}
+
+// TestDiffStreamsRESP3 runs the stream generators on RESP3 connections
+// (maps in XREAD and XINFO, RESP3 nulls).
+func TestDiffStreamsRESP3(t *testing.T) {
+	requireBinary(t)
+	seed := envInt(t, "REDPEBBLE_DIFF_SEED", diffDefaultSeed)
+	n := envInt(t, "REDPEBBLE_DIFF_N", 5000)
+	ref := redistest.StartRedis(t, "enable-debug-command yes")
+	sut := startUnderTest(t, t.TempDir(), false, "enable-debug-command yes")
+	d := &differ{t: t, seed: seed, ref: redistest.Dial(t, ref.Addr), sut: redistest.Dial(t, sut.Addr),
+		maxMismatches: int(envInt(t, "REDPEBBLE_DIFF_MAX_MISMATCHES", 1))}
+	for _, c := range []*redistest.Conn{d.ref, d.sut} {
+		if v := c.DoValue("HELLO", "3"); v.IsError() {
+			t.Fatalf("HELLO 3: %v", v)
+		}
+	}
+	g := &gen{r: rand.New(rand.NewSource(seed)), skip: map[string]bool{}, gens: streamGens}
+	for i := int64(0); i < n; i++ {
+		d.run(g.next())
+	}
 }
