@@ -1198,10 +1198,7 @@ func cmdXsetid(c *Client) {
 		c.errReply(errStreamNoKey)
 		return
 	}
-	if id.Cmp(st.MaxDeleted) < 0 {
-		c.errReply("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id")
-		return
-	}
+	// Redis 7.0 does not check id against the current max deleted id.
 	if st.Len() > 0 {
 		maxid, _, err := st.LastValid()
 		if err != nil {

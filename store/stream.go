@@ -714,13 +714,25 @@ func (s *Stream) Trim(a TrimArgs) (int64, error) {
 	if a.Strategy == TrimNone {
 		return 0, nil
 	}
-	ns, err := s.nodes()
+	// Walk the nodes from the oldest; the loop stops at the first node it
+	// cannot remove whole, so a trim reads only the nodes it touches.
+	lo := s.sub(subNode)
+	it, err := s.iter(lo, prefixEnd(lo))
 	if err != nil {
 		return 0, err
 	}
+	defer it.Close()
 	var deleted int64
 	maxlen := uint64(a.MaxLen)
-	for _, n := range ns {
+	for ok := it.First(); ok; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return deleted, err
+		}
+		n, err := decodeNode(readID(it.Key()[len(lo):]), v)
+		if err != nil {
+			return deleted, err
+		}
 		if a.Strategy == TrimMaxLen && s.m.Size <= maxlen {
 			break
 		}
@@ -755,7 +767,7 @@ func (s *Stream) Trim(a TrimArgs) (int64, error) {
 			break
 		}
 		var ids []StreamID
-		err := s.Range(n.master, n.last, false, func(e StreamEntry) bool {
+		err = s.Range(n.master, n.last, false, func(e StreamEntry) bool {
 			if a.Strategy == TrimMaxLen {
 				if s.m.Size-uint64(len(ids)) <= maxlen {
 					return false
