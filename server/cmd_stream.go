@@ -1558,7 +1558,8 @@ func cmdXclaim(c *Client) {
 		}
 		var prev []byte
 		if force && !has {
-			n = &store.StreamNACK{ID: id}
+			// streamCreateNACK starts the count at 1; the claim adds one.
+			n = &store.StreamNACK{ID: id, DeliveryCount: 1}
 			has = true
 		} else if has {
 			prev = n.Consumer

@@ -1112,6 +1112,9 @@ func (s *Stream) RangeHasTombstones(start StreamID, end *StreamID) bool {
 	if s.m.Size == 0 || s.MaxDeleted.IsZero() {
 		return false
 	}
+	if s.First.Cmp(s.MaxDeleted) > 0 {
+		return false // the latest tombstone is before the first entry
+	}
 	e := MaxStreamID
 	if end != nil {
 		e = *end

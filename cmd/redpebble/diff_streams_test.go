@@ -24,8 +24,8 @@ func init() {
 		return []diffCmd{
 			exact("XRANGE", k, "-", "+"),
 			exact("XLEN", k),
-			exact("XINFO", "GROUPS", k),
 			diffCmd{args: []string{"XINFO", "STREAM", k}},
+			exact("XINFO", "GROUPS", k),
 			diffCmd{args: []string{"XINFO", "STREAM", k, "FULL"}, mode: cmpStreamTimes},
 		}
 	}
@@ -47,16 +47,34 @@ func streamMask(b []byte) string {
 	return streamAutoIDRe.ReplaceAllString(s, "AUTO")
 }
 
-// streamMs is each generator's rising ms part of XADD ids.
-var streamMs = map[*gen]int64{}
+// streamMs is each generator's rising ms part of XADD ids; streamKeyMs
+// the ms part of the last id generated for each key, and streamLastKey the
+// stream key drawn last, so that ids drawn after a key are near its entries.
+var (
+	streamMs      = map[*gen]int64{}
+	streamKeyMs   = map[*gen]map[string]int64{}
+	streamLastKey = map[*gen]string{}
+)
 
 var streamKeys = []string{"s1", "s2", "s3", "{t}x"}
 
 func (g *gen) skey() string {
+	k := g.key()
 	if g.chance(0.93) {
-		return streamKeys[g.r.Intn(len(streamKeys))]
+		k = streamKeys[g.r.Intn(len(streamKeys))]
 	}
-	return g.key()
+	streamLastKey[g] = k
+	return k
+}
+
+// recentMs is the ms part of an id at most back ms before the last one
+// generated for the last key drawn.
+func (g *gen) recentMs(back int) int64 {
+	ms := streamMs[g]
+	if m, ok := streamKeyMs[g][streamLastKey[g]]; ok {
+		ms = m
+	}
+	return 1000 + ms - int64(g.r.Intn(back))
 }
 
 // sid returns an explicit id, mostly near the others so they collide.
@@ -68,6 +86,17 @@ func (g *gen) sid() string {
 			"18446744073709551616-0", "1-18446744073709551616", "1.5", "1-*", "*", "$", ">")
 	case 1:
 		return strconv.Itoa(g.r.Intn(60))
+	case 2, 3, 4, 5, 6, 7, 8, 9:
+		// Near the newest ids XADD generated, so that XDEL, XACK and
+		// XCLAIM hit existing entries.
+		ms := g.recentMs(12)
+		if g.chance(0.2) {
+			return strconv.FormatInt(ms, 10)
+		}
+		if g.chance(0.7) {
+			return fmt.Sprintf("%d-0", ms)
+		}
+		return fmt.Sprintf("%d-%d", ms, g.r.Intn(3))
 	default:
 		return fmt.Sprintf("%d-%d", g.r.Intn(60), g.r.Intn(4))
 	}
@@ -85,6 +114,14 @@ func (g *gen) rangeID(end bool) string {
 	default:
 		return g.sid()
 	}
+}
+
+// gname is a group name, mostly one that gets created.
+func (g *gen) gname() string {
+	if g.chance(0.1) {
+		return "nog"
+	}
+	return g.pick("g1", "g2")
 }
 
 func (g *gen) field() string { return g.pick("f", "g", "h", "1", "22", "-3", "f2") }
@@ -119,10 +156,15 @@ func (g *gen) trimOpt(xadd bool) []string {
 	if g.chance(0.6) {
 		a = append(a, g.pick("~", "=", "~"))
 	}
-	if a[0] == "MAXLEN" {
-		a = append(a, g.pick("0", "1", "2", "5", "10", "50", "100", "150", "-1", "abc", strconv.Itoa(g.r.Intn(300))))
-	} else {
+	switch {
+	case a[0] == "MAXLEN" && g.chance(0.3):
+		a = append(a, g.pick("0", "1", "2", "5", "10", "-1", "abc"))
+	case a[0] == "MAXLEN":
+		a = append(a, strconv.Itoa(50+g.r.Intn(300)))
+	case g.chance(0.3):
 		a = append(a, g.sid())
+	default:
+		a = append(a, fmt.Sprintf("%d-%d", g.recentMs(300)-50, g.r.Intn(2)))
 	}
 	if g.chance(0.2) {
 		a = append(a, "LIMIT", g.pick("0", "1", "10", "100", "-1", "x", "200"))
@@ -139,10 +181,16 @@ func (g *gen) genXadd() diffCmd {
 	if g.chance(0.1) {
 		args = append(args, "NOMKSTREAM")
 	}
-	if g.chance(0.25) {
+	if g.chance(0.1) {
 		args = append(args, g.trimOpt(true)...)
 	}
 	mode := cmpExact
+	defer func() {
+		if streamKeyMs[g] == nil {
+			streamKeyMs[g] = map[string]int64{}
+		}
+		streamKeyMs[g][k] = streamMs[g]
+	}()
 	switch {
 	case g.chance(0.03):
 		// `*` ids are time-based: add to a key of its own, compare by
@@ -151,22 +199,22 @@ func (g *gen) genXadd() diffCmd {
 		mode = cmpStreamTimes
 		g.queue = append(g.queue, exact("XLEN", "auto"), exact("DEL", "auto"))
 	default:
-		// Mostly ascending ids so that entries pile up.
-		ms := g.r.Intn(60)
-		if g.chance(0.7) {
-			ms = 1000 + g.r.Intn(100000)
-			if g.chance(0.8) {
-				streamMs[g] += 1 + int64(g.r.Intn(3))
-				ms = int(1000 + streamMs[g])
-			}
-		}
+		// Mostly ascending ids so that entries pile up, sometimes an id
+		// that is too small or malformed.
+		streamMs[g] += int64(g.r.Intn(3))
+		ms := 1000 + streamMs[g]
 		switch {
-		case g.chance(0.1):
-			args = append(args, fmt.Sprintf("%d-*", ms))
 		case g.chance(0.05):
 			args = append(args, g.sid())
-		default:
+		case g.chance(0.03):
+			args = append(args, fmt.Sprintf("%d-%d", g.r.Intn(60), g.r.Intn(3)))
+		case g.chance(0.1):
+			args = append(args, fmt.Sprintf("%d-*", ms))
+		case g.chance(0.3):
 			args = append(args, fmt.Sprintf("%d-%d", ms, g.r.Intn(3)))
+		default:
+			streamMs[g]++
+			args = append(args, fmt.Sprintf("%d-0", ms+1))
 		}
 	}
 	args = append(args, g.fvals()...)
@@ -179,7 +227,7 @@ func (g *gen) genXadd() diffCmd {
 func (g *gen) genXreadArgs(group bool) []string {
 	var args []string
 	if group {
-		args = []string{"XREADGROUP", "GROUP", g.pick("g1", "g2", "nog"), g.pick("c1", "c2", "c3")}
+		args = []string{"XREADGROUP", "GROUP", g.gname(), g.pick("c1", "c2", "c3")}
 	} else {
 		args = []string{"XREAD"}
 	}
@@ -265,11 +313,11 @@ var streamGens = []genFunc{
 	{5, func(g *gen) diffCmd { return exact(g.genXreadArgs(false)...) }},
 	{7, func(g *gen) diffCmd { return diffCmd{args: g.genXreadArgs(true), mode: cmpStreamTimes} }},
 	{5, func(g *gen) diffCmd {
-		k, grp := g.skey(), g.pick("g1", "g2", "g3")
+		k, grp := g.skey(), g.pick("g1", "g2", "g1", "g2", "g3")
 		switch g.r.Intn(9) {
 		case 0, 1, 2:
 			args := []string{"XGROUP", "CREATE", k, grp, g.pick("$", "0", "0-0", g.sid())}
-			if g.chance(0.4) {
+			if g.chance(0.7) {
 				args = append(args, "MKSTREAM")
 			}
 			if g.chance(0.2) {
@@ -309,14 +357,14 @@ var streamGens = []genFunc{
 		return exact(args...)
 	}},
 	{4, func(g *gen) diffCmd {
-		args := []string{"XACK", g.skey(), g.pick("g1", "g2", "nog")}
+		args := []string{"XACK", g.skey(), g.gname()}
 		for i, n := 0, 1+g.r.Intn(3); i < n; i++ {
 			args = append(args, g.sid())
 		}
 		return exact(args...)
 	}},
 	{4, func(g *gen) diffCmd {
-		args := []string{"XPENDING", g.skey(), g.pick("g1", "g2", "nog")}
+		args := []string{"XPENDING", g.skey(), g.gname()}
 		if g.chance(0.5) {
 			return exact(args...)
 		}
@@ -330,7 +378,7 @@ var streamGens = []genFunc{
 		return diffCmd{args: args, mode: cmpStreamTimes}
 	}},
 	{4, func(g *gen) diffCmd {
-		args := []string{"XCLAIM", g.skey(), g.pick("g1", "g2", "nog"), g.pick("c1", "c2", "c3"), g.pick("0", "0", "1000000", "-5", "x")}
+		args := []string{"XCLAIM", g.skey(), g.gname(), g.pick("c1", "c2", "c3"), g.pick("0", "0", "1000000", "-5", "x")}
 		for i, n := 0, 1+g.r.Intn(3); i < n; i++ {
 			args = append(args, g.sid())
 		}
@@ -358,7 +406,7 @@ var streamGens = []genFunc{
 		return diffCmd{args: args, mode: cmpStreamTimes}
 	}},
 	{3, func(g *gen) diffCmd {
-		args := []string{"XAUTOCLAIM", g.skey(), g.pick("g1", "g2", "nog"), g.pick("c1", "c2", "c3"), g.pick("0", "0", "1000000", "-1", "x"), g.rangeID(false)}
+		args := []string{"XAUTOCLAIM", g.skey(), g.gname(), g.pick("c1", "c2", "c3"), g.pick("0", "0", "1000000", "-1", "x"), g.rangeID(false)}
 		if g.chance(0.4) {
 			args = append(args, "COUNT", g.pick("1", "2", "5", "0", "-1", "x"))
 		}
@@ -376,7 +424,7 @@ var streamGens = []genFunc{
 		case 0:
 			return exact("XINFO", "GROUPS", k)
 		case 1:
-			return diffCmd{args: []string{"XINFO", "CONSUMERS", k, g.pick("g1", "g2", "nog")}, mode: cmpStreamTimes}
+			return diffCmd{args: []string{"XINFO", "CONSUMERS", k, g.gname()}, mode: cmpStreamTimes}
 		case 2:
 			args := []string{"XINFO", "STREAM", k, "FULL"}
 			if g.chance(0.5) {
@@ -396,9 +444,22 @@ var streamGens = []genFunc{
 	{2, func(g *gen) diffCmd { return exact("TYPE", g.skey()) }},
 	{1, func(g *gen) diffCmd { return exact("OBJECT", "ENCODING", g.skey()) }},
 	{1, func(g *gen) diffCmd { return exact("DEBUG", "DIGEST-VALUE", g.skey(), g.skey()) }},
-	{1, func(g *gen) diffCmd { return exact("DEL", g.skey()) }},
-	{1, func(g *gen) diffCmd { return exact(g.pick("RENAME", "COPY"), g.skey(), g.skey()) }},
-	{1, func(g *gen) diffCmd { k := g.skey(); return exact("SET", k, "v") }},
+	{0.4, func(g *gen) diffCmd {
+		// Deleted streams come back with their two groups, so that the
+		// group commands mostly find one.
+		k := g.skey()
+		if g.chance(0.7) {
+			g.queue = append(g.queue, exact("XGROUP", "CREATE", k, "g1", "0", "MKSTREAM"), exact("XGROUP", "CREATE", k, "g2", "$", "MKSTREAM"))
+		}
+		return exact("DEL", k)
+	}},
+	{0.3, func(g *gen) diffCmd { return exact(g.pick("RENAME", "COPY"), g.skey(), g.skey()) }},
+	{0.3, func(g *gen) diffCmd {
+		// A stream key turned into a string answers WRONGTYPE, briefly.
+		k := g.skey()
+		g.queue = append(g.queue, exact("XADD", k, "1-1", "f", "v"), exact("XLEN", k), exact("DEL", k))
+		return exact("SET", k, "v")
+	}},
 	{0.5, func(g *gen) diffCmd { return exact("EXPIRE", g.skey(), g.relSec()) }},
 }
 
@@ -485,4 +546,130 @@ func TestDiffStreamsRESP3(t *testing.T) {
 	for i := int64(0); i < n; i++ {
 		d.run(g.next())
 	}
+}
+
+// groupState is the key and id counter of groupGens: one stream "q" whose
+// XADDs always succeed, so that ids drawn from the recent ones exist and the
+// PEL commands act on real pending entries.
+var groupState = map[*gen]int{}
+
+func (g *gen) qid(back int) string {
+	n := groupState[g] - g.r.Intn(back)
+	if n < 1 {
+		n = 1
+	}
+	return fmt.Sprintf("%d-0", 1000+n)
+}
+
+func (g *gen) qcons() string { return g.pick("c1", "c2", "c3") }
+
+var groupGens = []genFunc{
+	{20, func(g *gen) diffCmd {
+		if groupState[g] == 0 {
+			g.queue = append(g.queue, exact("XGROUP", "CREATE", "q", "g", "0"), exact("XGROUP", "CREATE", "q", "h", "$"))
+		}
+		groupState[g]++
+		return exact(append([]string{"XADD", "q", fmt.Sprintf("%d-0", 1000+groupState[g])}, g.fvals()...)...)
+	}},
+	{12, func(g *gen) diffCmd {
+		args := []string{"XREADGROUP", "GROUP", g.pick("g", "h"), g.qcons()}
+		if g.chance(0.6) {
+			args = append(args, "COUNT", g.pick("1", "2", "5"))
+		}
+		if g.chance(0.1) {
+			args = append(args, "NOACK")
+		}
+		id := ">"
+		if g.chance(0.25) {
+			id = g.pick("0", g.qid(30))
+		}
+		return diffCmd{args: append(args, "STREAMS", "q", id), mode: cmpStreamTimes}
+	}},
+	{6, func(g *gen) diffCmd {
+		args := []string{"XACK", "q", g.pick("g", "h")}
+		for i := 0; i < 1+g.r.Intn(3); i++ {
+			args = append(args, g.qid(30))
+		}
+		return exact(args...)
+	}},
+	{6, func(g *gen) diffCmd {
+		args := []string{"XCLAIM", "q", g.pick("g", "h"), g.qcons(), g.pick("0", "0", "100000000")}
+		for i := 0; i < 1+g.r.Intn(3); i++ {
+			args = append(args, g.qid(30))
+		}
+		for _, o := range [][]string{{"JUSTID"}, {"FORCE"}, {"RETRYCOUNT", "7"}, {"IDLE", "100000000"}, {"LASTID", g.qid(10)}, {"TIME", "1"}} {
+			if g.chance(0.15) {
+				args = append(args, o...)
+			}
+		}
+		return diffCmd{args: args, mode: cmpStreamTimes}
+	}},
+	{4, func(g *gen) diffCmd {
+		args := []string{"XAUTOCLAIM", "q", g.pick("g", "h"), g.qcons(), g.pick("0", "0", "100000000"), g.pick("0", "-", g.qid(40), "("+g.qid(40))}
+		if g.chance(0.6) {
+			args = append(args, "COUNT", g.pick("1", "2", "3", "10"))
+		}
+		if g.chance(0.3) {
+			args = append(args, "JUSTID")
+		}
+		return diffCmd{args: args, mode: cmpStreamTimes}
+	}},
+	{5, func(g *gen) diffCmd {
+		args := []string{"XPENDING", "q", g.pick("g", "h")}
+		if g.chance(0.6) {
+			if g.chance(0.2) {
+				args = append(args, "IDLE", g.pick("0", "100000000"))
+			}
+			args = append(args, g.pick("-", g.qid(40)), g.pick("+", g.qid(10)), g.pick("1", "3", "100"))
+			if g.chance(0.4) {
+				args = append(args, g.qcons())
+			}
+		}
+		return diffCmd{args: args, mode: cmpStreamTimes}
+	}},
+	{3, func(g *gen) diffCmd {
+		args := []string{"XDEL", "q"}
+		for i := 0; i < 1+g.r.Intn(2); i++ {
+			args = append(args, g.qid(30))
+		}
+		return exact(args...)
+	}},
+	{2, func(g *gen) diffCmd {
+		return exact("XTRIM", "q", g.pick("MAXLEN", "MINID"), g.pick("~", "="), g.pick("5", "20", "50", g.qid(60)))
+	}},
+	{3, func(g *gen) diffCmd {
+		switch g.r.Intn(4) {
+		case 0:
+			return exact("XINFO", "GROUPS", "q")
+		case 1:
+			return diffCmd{args: []string{"XINFO", "CONSUMERS", "q", g.pick("g", "h")}, mode: cmpStreamTimes}
+		case 2:
+			return diffCmd{args: []string{"XINFO", "STREAM", "q", "FULL", "COUNT", g.pick("0", "3")}, mode: cmpStreamTimes}
+		}
+		return exact("XINFO", "STREAM", "q")
+	}},
+	{1, func(g *gen) diffCmd {
+		args := []string{"XGROUP", "SETID", "q", g.pick("g", "h"), g.pick("$", "0", g.qid(30))}
+		if g.chance(0.3) {
+			args = append(args, "ENTRIESREAD", g.pick("0", "5", "-1"))
+		}
+		return exact(args...)
+	}},
+	{1, func(g *gen) diffCmd {
+		return exact("XGROUP", g.pick("DELCONSUMER", "CREATECONSUMER"), "q", g.pick("g", "h"), g.qcons())
+	}},
+	{0.3, func(g *gen) diffCmd {
+		g.queue = append(g.queue, exact("XGROUP", "CREATE", "q", "g", "0"))
+		return exact("XGROUP", "DESTROY", "q", "g")
+	}},
+	{0.5, func(g *gen) diffCmd {
+		return exact("XSETID", "q", g.qid(5), "ENTRIESADDED", g.pick("1000", "1"), "MAXDELETEDID", g.qid(50))
+	}},
+}
+
+// TestDiffStreamGroups drives consumer groups over one stream whose ids are
+// known, so that XACK, XCLAIM, XAUTOCLAIM and XPENDING act on real pending
+// entries.
+func TestDiffStreamGroups(t *testing.T) {
+	runDiff(t, groupGens, 10000)
 }
