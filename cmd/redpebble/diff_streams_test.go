@@ -205,7 +205,11 @@ func (g *gen) genXadd() diffCmd {
 		ms := 1000 + streamMs[g]
 		switch {
 		case g.chance(0.05):
-			args = append(args, g.sid())
+			id := g.sid()
+			if id == "*" {
+				id = "1-*" // time-based ids only on the "auto" key
+			}
+			args = append(args, id)
 		case g.chance(0.03):
 			args = append(args, fmt.Sprintf("%d-%d", g.r.Intn(60), g.r.Intn(3)))
 		case g.chance(0.1):
