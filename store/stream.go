@@ -13,7 +13,11 @@ import (
 // Streams (DESIGN.md §3.3). The metadata's Size is the stream length and its
 // Extra tail holds the stream-wide ids and counters:
 //
-//	last id (ms u64, seq u64) | first id | max deleted id | entries added u64
+//	last id (ms u64, seq u64) | first id | max deleted id | entries added u64 | first node id | has nodes u8
+//
+// The first node id lets trimming and node scans start at the oldest live
+// node, past the tombstones and old versions that trimmed nodes leave in
+// pebble until compaction.
 //
 // (The group count is not kept there: creating a group must not rewrite the
 // metadata, which would count as a modification of the key for WATCH.)
@@ -133,9 +137,12 @@ type Stream struct {
 
 	Last, First, MaxDeleted StreamID
 	EntriesAdded            uint64
+
+	firstNode    StreamID
+	hasFirstNode bool
 }
 
-const streamExtraLen = 16*3 + 8
+const streamExtraLen = 16*3 + 8 + 16 + 1
 
 // OpenStream opens the stream at key: ok false when the key is absent,
 // ErrWrongType when it holds another type.
@@ -154,6 +161,7 @@ func (tx *Tx) OpenStream(db int, key []byte) (*Stream, bool, error) {
 	if e := m.Extra; len(e) >= streamExtraLen {
 		s.Last, s.First, s.MaxDeleted = readID(e), readID(e[16:]), readID(e[32:])
 		s.EntriesAdded = binary.BigEndian.Uint64(e[48:])
+		s.firstNode, s.hasFirstNode = readID(e[56:]), e[72] == 1
 	}
 	return s, true, nil
 }
@@ -179,6 +187,12 @@ func (s *Stream) Save() error {
 	e = appendID(e, s.First)
 	e = appendID(e, s.MaxDeleted)
 	e = binary.BigEndian.AppendUint64(e, s.EntriesAdded)
+	e = appendID(e, s.firstNode)
+	if s.hasFirstNode {
+		e = append(e, 1)
+	} else {
+		e = append(e, 0)
+	}
 	s.m.Extra = e
 	var old *Meta
 	if s.exists {
@@ -267,6 +281,11 @@ func decodeFV(b []byte) ([][]byte, error) {
 // Range calls fn for the entries with start <= id <= end, ascending (or
 // descending with rev), until fn returns false.
 func (s *Stream) Range(start, end StreamID, rev bool, fn func(e StreamEntry) bool) error {
+	// No live entry is older than First: starting there skips the
+	// tombstones of deleted entries.
+	if s.m.Size > 0 && start.Cmp(s.First) < 0 {
+		start = s.First
+	}
 	if start.Cmp(end) > 0 {
 		return nil
 	}
@@ -372,10 +391,45 @@ func (s *Stream) delNode(n *streamNode) error {
 	return s.tx.Delete(s.sub(subNode, idBytes(n.master)))
 }
 
+// nodesLower is the lower bound of node scans: the first node.
+func (s *Stream) nodesLower() []byte {
+	if s.hasFirstNode {
+		return s.sub(subNode, idBytes(s.firstNode))
+	}
+	return s.sub(subNode)
+}
+
+// nodeAfter returns the first node with a master id above id, or nil.
+func (s *Stream) nodeAfter(id StreamID) (*streamNode, error) {
+	p := s.sub(subNode)
+	it, err := s.iter(append(s.sub(subNode, idBytes(id)), 0), prefixEnd(p))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	if !it.First() {
+		return nil, it.Error()
+	}
+	v, err := it.ValueAndErr()
+	if err != nil {
+		return nil, err
+	}
+	return decodeNode(readID(it.Key()[len(p):]), v)
+}
+
+// setFirstNode records n (nil: no nodes) as the first node.
+func (s *Stream) setFirstNode(n *streamNode) {
+	if n == nil {
+		s.firstNode, s.hasFirstNode = StreamID{}, false
+		return
+	}
+	s.firstNode, s.hasFirstNode = n.master, true
+}
+
 // nodes returns every node in id order.
 func (s *Stream) nodes() ([]*streamNode, error) {
 	lo := s.sub(subNode)
-	it, err := s.iter(lo, prefixEnd(lo))
+	it, err := s.iter(s.nodesLower(), prefixEnd(lo))
 	if err != nil {
 		return nil, err
 	}
@@ -595,6 +649,7 @@ func (s *Stream) Append(id StreamID, fv [][]byte, lim StreamLimits) error {
 	if err != nil {
 		return err
 	}
+	noNodes := tail == nil
 	if tail != nil {
 		maxBytes := lim.MaxBytes
 		if maxBytes == 0 || maxBytes > streamListpackMaxSize {
@@ -617,6 +672,9 @@ func (s *Stream) Append(id StreamID, fv [][]byte, lim StreamLimits) error {
 		}
 		tail.body += lpIntSize(0)
 		same = true
+		if noNodes {
+			s.setFirstNode(tail)
+		}
 	} else if len(tail.fields) == nf {
 		same = true
 		for i := 0; i < nf; i++ {
@@ -679,7 +737,12 @@ func (s *Stream) Delete(id StreamID) (bool, error) {
 		return false, err
 	}
 	if n.count == 1 {
-		err = s.delNode(n)
+		if err = s.delNode(n); err == nil && s.hasFirstNode && n.master == s.firstNode {
+			var next *streamNode
+			if next, err = s.nodeAfter(n.master); err == nil {
+				s.setFirstNode(next)
+			}
+		}
 	} else {
 		n.count--
 		n.deleted++
@@ -710,20 +773,28 @@ type TrimArgs struct {
 
 // Trim trims the stream as streamTrim and returns how many entries it
 // removed.
-func (s *Stream) Trim(a TrimArgs) (int64, error) {
+func (s *Stream) Trim(a TrimArgs) (deleted int64, err error) {
 	if a.Strategy == TrimNone {
 		return 0, nil
 	}
 	// Walk the nodes from the oldest; the loop stops at the first node it
 	// cannot remove whole, so a trim reads only the nodes it touches.
 	lo := s.sub(subNode)
-	it, err := s.iter(lo, prefixEnd(lo))
+	it, err := s.iter(s.nodesLower(), prefixEnd(lo))
 	if err != nil {
 		return 0, err
 	}
 	defer it.Close()
-	var deleted int64
 	maxlen := uint64(a.MaxLen)
+	var lastRemoved *streamNode
+	defer func() {
+		if lastRemoved != nil && err == nil {
+			var next *streamNode
+			if next, err = s.nodeAfter(lastRemoved.master); err == nil {
+				s.setFirstNode(next)
+			}
+		}
+	}()
 	for ok := it.First(); ok; ok = it.Next() {
 		v, err := it.ValueAndErr()
 		if err != nil {
@@ -761,6 +832,7 @@ func (s *Stream) Trim(a TrimArgs) (int64, error) {
 			}
 			s.m.Size -= n.count
 			deleted += entries
+			lastRemoved = n
 			continue
 		}
 		if a.Approx {
