@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -215,16 +214,8 @@ func (t commandTable) lookup(args [][]byte) (*command, string) {
 	return c, ""
 }
 
-// cString is what C's printf "%s" shows of p: the bytes before the first NUL.
-func cString(p []byte) []byte {
-	if i := bytes.IndexByte(p, 0); i >= 0 {
-		return p[:i]
-	}
-	return p
-}
-
 func truncArg(a []byte) string {
-	s := string(cString(a))
+	s := cString(a)
 	if len(s) > 128 {
 		s = s[:128]
 	}
@@ -252,7 +243,7 @@ func unknownCommand(args [][]byte) string {
 			s = s[:room]
 		}
 		b.WriteByte('\'')
-		b.Write(s)
+		b.WriteString(s)
 		b.WriteString("' ")
 	}
 	return sanitize(fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", truncArg(args[0]), b.String()))

@@ -135,6 +135,7 @@ func (s *Server) registerAll() {
 	s.registerLists()
 	s.registerHashes()
 	s.registerPubsub()
+	s.registerStreams()
 }
 
 func (s *Server) updateLimits() {

@@ -1,22 +1,6 @@
 package store
 
-import (
-	"bytes"
-
-	"github.com/cockroachdb/pebble/v2"
-)
-
-// prefixEnd returns the smallest key above every key starting with p.
-func prefixEnd(p []byte) []byte {
-	end := bytes.Clone(p)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil // every key: no upper bound
-}
+import "github.com/cockroachdb/pebble/v2"
 
 // Blobs are small named records outside every keyspace (function libraries):
 // 00|'B'|name -> value. They are not part of a logical db, so FLUSHALL and
