@@ -179,7 +179,6 @@ func cmdHello(c *Client) {
 	c.arrayLen(0)
 }
 
-func (s *Server) role() string { return "master" }
 
 func (s *Server) checkAuth(user, pass string) bool {
 	rp := s.cfg.String("requirepass")

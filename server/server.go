@@ -66,6 +66,7 @@ type Server struct {
 	activeExpireOn atomic.Bool
 	runID          string
 	blocked        blockers
+	repl           replicaState
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -96,6 +97,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	db.SetOnCommit(s.onCommit)
 	s.activeExpireOn.Store(true)
 	go s.cron()
+	s.startReplication()
 	return s, nil
 }
 
@@ -123,6 +125,7 @@ func (s *Server) registerAll() {
 	s.registerServer()
 	s.registerStrings()
 	s.registerKeys()
+	s.registerReplica()
 }
 
 func (s *Server) updateLimits() {
@@ -230,6 +233,7 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // Close stops the listeners, disconnects clients and closes the store.
 func (s *Server) Close() error {
 	s.shutdownOnce.Do(func() {
+		s.stopReplica(false)
 		for _, l := range s.listeners {
 			l.Close()
 		}
@@ -335,6 +339,13 @@ func (s *Server) call(c *Client) {
 	c.cmdName.Store(&name)
 	if !c.authed && !cmd.has(flagNoAuth) {
 		s.reject(c, cmd, "NOAUTH Authentication required.")
+		return
+	}
+	if text := s.replicaCheck(c, cmd); text != "" {
+		if c.multi {
+			c.multiErr = true
+		}
+		s.reject(c, cmd, text)
 		return
 	}
 	if c.multi && !isMultiControl(cmd.name) {
