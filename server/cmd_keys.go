@@ -273,7 +273,6 @@ func expireGeneric(c *Client, basetime int64, seconds bool) {
 	c.integer(1)
 }
 
-
 func ttlGeneric(c *Client, ms, abs bool) {
 	m, found, err := c.tx.Lookup(c.db, c.args[1])
 	if err != nil {

@@ -179,7 +179,6 @@ func cmdHello(c *Client) {
 	c.arrayLen(0)
 }
 
-
 func (s *Server) checkAuth(user, pass string) bool {
 	rp := s.cfg.String("requirepass")
 	if user != "default" {

@@ -420,4 +420,3 @@ func (s *Server) infoLoading(p func(format string, args ...any), loadingFields b
 	p("loading_eta_seconds:%d", eta)
 	p("loading_loaded_keys:%d", pr.Keys)
 }
-
