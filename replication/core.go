@@ -276,7 +276,7 @@ func (c *Core) down(now time.Time) []Action {
 		c.backoff = maxBackoff
 	}
 	c.retryAt = now.Add(c.backoff)
-	if wasUp || c.downSince.IsZero() {
+	if wasUp {
 		c.downSince = now
 	}
 	return nil

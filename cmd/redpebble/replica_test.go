@@ -473,3 +473,49 @@ func TestFollowerMasterRestartFullResyncKeepsServing(t *testing.T) {
 	}
 	rc.MustOK("SET", "writable", "1")
 }
+
+func TestFollowerSyncProgressInInfo(t *testing.T) {
+	requireFollower(t)
+	master := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync no")
+	mc := redistest.Dial(t, master.Addr)
+	mc.MustOK("DEBUG", "POPULATE", "200000", "key", "100")
+	rp := startFollower(t, master, t.TempDir())
+	rc := redistest.Dial(t, rp.Addr)
+	var sawSync, sawLoading bool
+	waitFor(t, 120*time.Second, "the sync", func() bool {
+		r := info(t, rc, "replication")
+		if r["master_sync_in_progress"] == "1" {
+			if tb, _ := strconv.Atoi(r["master_sync_total_bytes"]); tb > 0 {
+				for _, f := range []string{"master_sync_read_bytes", "master_sync_left_bytes", "master_sync_perc", "master_sync_last_io_seconds_ago"} {
+					if _, ok := r[f]; !ok {
+						t.Errorf("INFO during sync lacks %s", f)
+					}
+				}
+				sawSync = true
+			}
+			p := info(t, rc, "persistence")
+			if p["async_loading"] == "1" && p["loading_loaded_bytes"] != "" {
+				sawLoading = true
+			}
+			// Clients keep being served the old (empty) copy.
+			if v := rc.DoValue("DBSIZE"); v.IsError() {
+				t.Errorf("DBSIZE during the sync: %v", v)
+			}
+		}
+		return r["master_link_status"] == "up"
+	})
+	if !sawSync || !sawLoading {
+		t.Errorf("INFO never showed the sync in progress (replication %v, persistence %v)", sawSync, sawLoading)
+	}
+	waitSynced(t, mc, rc)
+	if v := rc.DoValue("DBSIZE"); v.Int != 200000 {
+		t.Errorf("DBSIZE %v", v)
+	}
+	if md, rd := mc.DoValue("DEBUG", "DIGEST"), rc.DoValue("DEBUG", "DIGEST"); md.Str != rd.Str {
+		t.Errorf("DEBUG DIGEST master %v, follower %v", md, rd)
+	}
+	t.Log(rp.LogTail(6))
+	if !strings.Contains(rp.Log(), "loaded 200000 keys") {
+		t.Errorf("log:\n%s", rp.LogTail(20))
+	}
+}
