@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,6 +85,8 @@ func (s *Server) startReplica(host string, port int) {
 	if st.app == nil {
 		st.app = newMasterApplier(s)
 	}
+	// MONITOR shows the master's commands with the master's address.
+	st.app.c.addr = net.JoinHostPort(host, strconv.Itoa(port))
 	lport := s.cfg.Int("replica-announce-port")
 	if lport == 0 {
 		lport = s.cfg.Int("port")
@@ -224,6 +227,9 @@ func (a *masterApplier) run(c *Client, tx *store.Tx, args [][]byte) {
 	case "multi", "exec", "discard", "watch", "unwatch", "debug", "replicaof", "slaveof", "shutdown", "monitor", "quit", "reset":
 		a.once("skip:"+cmd.name, "Command '%s' from the master ignored", cmd.name)
 		return
+	}
+	if c == a.c && s.hasMonitors.Load() && !cmd.has(flagSkipMonitor) && !cmd.has(flagAdmin) {
+		s.feedMonitors(c, args)
 	}
 	c.args = args
 	c.cmd = cmd
