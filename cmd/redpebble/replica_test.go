@@ -519,3 +519,41 @@ func TestFollowerSyncProgressInInfo(t *testing.T) {
 		t.Errorf("log:\n%s", rp.LogTail(20))
 	}
 }
+
+// Keys already expired in the RDB are kept, hidden from reads, until the
+// master's DEL arrives; the follower never expires keys itself.
+func TestFollowerKeepsExpiredKeysUntilMasterDel(t *testing.T) {
+	requireFollower(t)
+	master := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
+	mc := redistest.Dial(t, master.Addr)
+	mc.MustOK("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+	mc.MustOK("SET", "gone", "v", "PX", "100")
+	mc.MustOK("SET", "later", "v", "PX", "1500")
+	mc.MustOK("SET", "keep", "v")
+	time.Sleep(200 * time.Millisecond)
+	rp := startFollower(t, master, t.TempDir())
+	rc := redistest.Dial(t, rp.Addr)
+	waitSynced(t, mc, rc)
+	if v := rc.DoValue("DBSIZE"); v.Int != 3 {
+		t.Errorf("DBSIZE %v, want 3 (the expired key is kept)", v)
+	}
+	if v := rc.DoValue("GET", "gone"); !v.Null {
+		t.Errorf("GET of an expired key = %v", v)
+	}
+	if v := rc.DoValue("EXISTS", "gone"); v.Int != 0 {
+		t.Errorf("EXISTS = %v", v)
+	}
+	// "later" expires on the follower's clock while the master's active
+	// expiry is off: still counted, never deleted by the follower.
+	time.Sleep(1600 * time.Millisecond)
+	if v := rc.DoValue("DBSIZE"); v.Int != 3 {
+		t.Errorf("DBSIZE %v after the TTL passed: the follower must not expire keys", v)
+	}
+	// The master's lazy expiry propagates DEL.
+	mc.Do("GET", "gone")
+	mc.Do("GET", "later")
+	waitSynced(t, mc, rc)
+	if v := rc.DoValue("DBSIZE"); v.Int != 1 {
+		t.Errorf("DBSIZE %v after the master's DELs", v)
+	}
+}
