@@ -162,7 +162,6 @@ type Core struct {
 	inMulti    bool
 	multi      Unit
 	multiBytes int64
-	applying   bool
 
 	lastIO    time.Time
 	lastAck   time.Time
@@ -267,7 +266,6 @@ func (c *Core) down(now time.Time) []Action {
 	c.pending = nil
 	c.inMulti = false
 	c.multi = Unit{}
-	c.applying = false
 	c.read = c.applied
 	c.queued = c.applied
 	if c.backoff == 0 {
@@ -445,7 +443,6 @@ func (c *Core) psyncReply(now time.Time, line []byte) []Action {
 
 func (c *Core) emptyBatch() []Action {
 	b := &Batch{DB: c.db, Repl: c.pos(c.applied)}
-	c.applying = true
 	return []Action{{Kind: ActApply, Batch: b}}
 }
 
@@ -604,7 +601,6 @@ func (c *Core) Flush() []Action {
 	c.pending = nil
 	b.DB = c.db
 	b.Repl = c.pos(c.queued)
-	c.applying = true
 	return []Action{{Kind: ActApply, Batch: b}}
 }
 
@@ -612,7 +608,6 @@ func (c *Core) Flush() []Action {
 // store failure (err) drops the link: the master resends from the last
 // committed offset.
 func (c *Core) Applied(now time.Time, b *Batch, db int, err error) []Action {
-	c.applying = false
 	if err != nil {
 		return c.fail(now, LogWarning, "Failed applying the master's stream: %v", err)
 	}
