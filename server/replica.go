@@ -330,7 +330,10 @@ func (s *Server) infoReplication(p func(format string, args ...any)) {
 			id2, off2 = rs.ReplID2, rs.Offset2
 		}
 	}
-	if r := s.replica(); r != nil {
+	r := s.replica()
+	if r == nil {
+		p("role:master")
+	} else {
 		st := r.Status()
 		p("role:slave")
 		p("master_host:%s", st.Host)

@@ -478,7 +478,7 @@ func TestFollowerSyncProgressInInfo(t *testing.T) {
 	requireFollower(t)
 	master := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync no")
 	mc := redistest.Dial(t, master.Addr)
-	mc.MustOK("DEBUG", "POPULATE", "200000", "key", "100")
+	mc.MustOK("DEBUG", "POPULATE", "100000", "key", "100")
 	rp := startFollower(t, master, t.TempDir())
 	rc := redistest.Dial(t, rp.Addr)
 	var sawSync, sawLoading bool
@@ -508,14 +508,14 @@ func TestFollowerSyncProgressInInfo(t *testing.T) {
 		t.Errorf("INFO never showed the sync in progress (replication %v, persistence %v)", sawSync, sawLoading)
 	}
 	waitSynced(t, mc, rc)
-	if v := rc.DoValue("DBSIZE"); v.Int != 200000 {
+	if v := rc.DoValue("DBSIZE"); v.Int != 100000 {
 		t.Errorf("DBSIZE %v", v)
 	}
 	if md, rd := mc.DoValue("DEBUG", "DIGEST"), rc.DoValue("DEBUG", "DIGEST"); md.Str != rd.Str {
 		t.Errorf("DEBUG DIGEST master %v, follower %v", md, rd)
 	}
 	t.Log(rp.LogTail(6))
-	if !strings.Contains(rp.Log(), "loaded 200000 keys") {
+	if !strings.Contains(rp.Log(), "loaded 100000 keys") {
 		t.Errorf("log:\n%s", rp.LogTail(20))
 	}
 }
@@ -555,5 +555,48 @@ func TestFollowerKeepsExpiredKeysUntilMasterDel(t *testing.T) {
 	waitSynced(t, mc, rc)
 	if v := rc.DoValue("DBSIZE"); v.Int != 1 {
 		t.Errorf("DBSIZE %v after the master's DELs", v)
+	}
+}
+
+// A standalone node with data of its own becomes a replica at run time
+// (masterauth against a master with requirepass), its data replaced by the
+// master's, then is promoted back with REPLICAOF NO ONE.
+func TestFollowerReplicaofAtRuntimeWithAuth(t *testing.T) {
+	requireFollower(t)
+	master := redistest.StartRedis(t, "enable-debug-command yes", "requirepass s3cret", "repl-diskless-sync-delay 0")
+	mc := redistest.Dial(t, master.Addr)
+	mc.MustOK("AUTH", "s3cret")
+	fillStrings(t, mc, 100, "m")
+	bin := redistest.BuildRedpebble(t)
+	rp := redistest.StartRedpebble(t, bin, t.TempDir(), "--enable-debug-command", "yes")
+	rc := redistest.Dial(t, rp.Addr)
+	rc.MustOK("SET", "local", "1")
+	if v := rc.DoValue("ROLE"); v.Elems[0].Str != "master" {
+		t.Fatalf("ROLE %v", v)
+	}
+	rc.MustOK("CONFIG", "SET", "masterauth", "s3cret")
+	rc.MustOK("REPLICAOF", "127.0.0.1", strconv.Itoa(master.Port))
+	if v := rc.DoValue("CONFIG", "GET", "replicaof"); len(v.Elems) != 2 || v.Elems[1].Str != "127.0.0.1 "+strconv.Itoa(master.Port) {
+		t.Errorf("CONFIG GET replicaof %v", v)
+	}
+	if got := string(rc.Do("REPLICAOF", "127.0.0.1", strconv.Itoa(master.Port))); got != "+OK Already connected to specified master\r\n" {
+		t.Errorf("second REPLICAOF: %q", got)
+	}
+	waitSynced(t, mc, rc)
+	if v := rc.DoValue("EXISTS", "local"); v.Int != 0 {
+		t.Errorf("local key survived the full sync")
+	}
+	compareData(t, mc, rc)
+	id := info(t, rc, "replication")["master_replid"]
+	off := info(t, rc, "replication")["master_repl_offset"]
+	rc.MustOK("REPLICAOF", "NO", "ONE")
+	r := info(t, rc, "replication")
+	o, _ := strconv.Atoi(off)
+	if r["role"] != "master" || r["master_replid2"] != id || r["second_repl_offset"] != strconv.Itoa(o+1) || r["master_replid"] == id {
+		t.Errorf("after REPLICAOF NO ONE: %v (old id %s offset %s)", r, id, off)
+	}
+	rc.MustOK("SET", "writable", "1")
+	if v := rc.DoValue("CONFIG", "GET", "replicaof"); len(v.Elems) != 2 || v.Elems[1].Str != "" {
+		t.Errorf("CONFIG GET replicaof after NO ONE: %v", v)
 	}
 }
