@@ -125,6 +125,27 @@ func (r *Replica) Progress() Progress {
 		LastIO: time.Unix(0, r.syncLastIO.Load()), StartTime: r.syncStart.Load(), Keys: r.syncKeys.Load()}
 }
 
+// Reconfigure changes the handshake settings (masterauth, masteruser,
+// replica-announce-ip/port, repl-timeout) for the next connection; the
+// master's address cannot change (start a new Replica).
+func (r *Replica) Reconfigure(fn func(c *Config)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cfg := r.core.cfg
+	fn(&cfg)
+	cfg.Host, cfg.Port = r.core.cfg.Host, r.core.cfg.Port
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = r.core.cfg.Timeout
+	}
+	r.core.cfg = cfg
+}
+
+func (r *Replica) timeout() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.core.cfg.Timeout
+}
+
 // Host and Port of the master.
 func (r *Replica) Host() string { return r.o.Config.Host }
 
@@ -265,7 +286,8 @@ func (d *deadlineConn) Read(p []byte) (int, error) {
 
 func (r *Replica) connect(a Action) []Action {
 	addr := net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
-	d := net.Dialer{Timeout: r.o.Config.Timeout}
+	timeout := r.timeout()
+	d := net.Dialer{Timeout: timeout}
 	conn, err := d.DialContext(r.ctx, "tcp", addr)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -276,7 +298,7 @@ func (r *Replica) connect(a Action) []Action {
 	r.conn = conn
 	r.gen++
 	r.wmu.Unlock()
-	r.rd = resp.NewReader(&deadlineConn{Conn: conn, r: r, timeout: r.o.Config.Timeout})
+	r.rd = resp.NewReader(&deadlineConn{Conn: conn, r: r, timeout: timeout})
 	return r.core.Connected(time.Now())
 }
 
@@ -286,7 +308,7 @@ func (r *Replica) write(p []byte) error {
 	if r.conn == nil {
 		return net.ErrClosed
 	}
-	r.conn.SetWriteDeadline(time.Now().Add(r.o.Config.Timeout))
+	r.conn.SetWriteDeadline(time.Now().Add(r.timeout()))
 	_, err := r.conn.Write(p)
 	return err
 }

@@ -87,19 +87,35 @@ func (s *Server) startReplica(host string, port int) {
 	}
 	// MONITOR shows the master's commands with the master's address.
 	st.app.c.addr = net.JoinHostPort(host, strconv.Itoa(port))
+	cfg := replication.Config{Host: host, Port: port}
+	s.replConfig(&cfg)
+	st.r.Store(replication.Start(replication.Options{Config: cfg, DB: s.db, Applier: st.app, Logf: s.replLog}))
+}
+
+// replConfig fills the handshake settings of cfg from the configuration.
+func (s *Server) replConfig(cfg *replication.Config) {
 	lport := s.cfg.Int("replica-announce-port")
 	if lport == 0 {
 		lport = s.cfg.Int("port")
 	}
-	cfg := replication.Config{
-		Host: host, Port: port,
-		MasterUser:    s.cfg.String("masteruser"),
-		MasterAuth:    s.cfg.String("masterauth"),
-		ListeningPort: lport,
-		AnnounceIP:    s.cfg.String("replica-announce-ip"),
-		Timeout:       time.Duration(s.cfg.Int("repl-timeout")) * time.Second,
+	cfg.MasterUser = s.cfg.String("masteruser")
+	cfg.MasterAuth = s.cfg.String("masterauth")
+	cfg.ListeningPort = lport
+	cfg.AnnounceIP = s.cfg.String("replica-announce-ip")
+	cfg.Timeout = time.Duration(s.cfg.Int("repl-timeout")) * time.Second
+}
+
+// hookReplConfig makes CONFIG SET of the handshake settings apply from the
+// next connection to the master, as in Redis.
+func (s *Server) hookReplConfig() {
+	for _, name := range []string{"masterauth", "masteruser", "replica-announce-ip", "replica-announce-port", "repl-timeout"} {
+		s.cfg.OnChange(name, func(string) error {
+			if r := s.replica(); r != nil {
+				r.Reconfigure(s.replConfig)
+			}
+			return nil
+		})
 	}
-	st.r.Store(replication.Start(replication.Options{Config: cfg, DB: s.db, Applier: st.app, Logf: s.replLog}))
 }
 
 // stopReplica stops following; with promote the node becomes a master
@@ -136,6 +152,7 @@ func (s *Server) shiftReplID() {
 // a master, make sure a replication id left by an earlier life as a
 // replica cannot be continued after local writes.
 func (s *Server) startReplication() {
+	s.hookReplConfig()
 	if host, port, ok := s.cfg.Replicaof(); ok {
 		if rs := s.db.Repl(); rs != nil && rs.ReplID != "" {
 			s.log.Printf("Restored replication position %s:%d (db %d) from the store", rs.ReplID, rs.Offset, rs.DB)
