@@ -146,6 +146,8 @@ func compareData(t *testing.T, mc, rc *redistest.Conn) int {
 		md, rd := mc.DoValue("DEBUG", "DIGEST"), rc.DoValue("DEBUG", "DIGEST")
 		if !md.IsError() && md.Str != rd.Str {
 			t.Errorf("DEBUG DIGEST master %v, follower %v", md, rd)
+		} else if !md.IsError() {
+			t.Logf("DEBUG DIGEST %s on both", md.Str)
 		}
 	} else {
 		t.Logf("%d keys of types the follower lacks were not compared", skipped)
