@@ -109,6 +109,18 @@ func (r *Replica) Status() Status {
 	return st
 }
 
+// DropLink closes the connection to the master, if any (CLIENT KILL TYPE
+// master); the replica then reconnects as after any link failure.
+func (r *Replica) DropLink() bool {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	if r.conn == nil {
+		return false
+	}
+	r.conn.Close()
+	return true
+}
+
 // Progress is the state of a running full sync.
 type Progress struct {
 	Active    bool

@@ -271,6 +271,15 @@ func (a *masterApplier) run(c *Client, tx *store.Tx, args [][]byte) {
 	s.recordCall(cmd, time.Since(start))
 }
 
+// killMasterLink is CLIENT KILL TYPE master: drop the link (the replica
+// reconnects and continues with PSYNC).
+func (s *Server) killMasterLink() int64 {
+	if r := s.replica(); r != nil && r.DropLink() {
+		return 1
+	}
+	return 0
+}
+
 // REPLICAOF host port | REPLICAOF NO ONE (also SLAVEOF).
 func cmdReplicaof(c *Client) {
 	s := c.s

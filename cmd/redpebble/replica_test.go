@@ -337,8 +337,14 @@ func TestFollowerPartialResyncAfterLinkDrop(t *testing.T) {
 		workload(t, mc, rand.New(rand.NewSource(int64(round))), 500)
 		waitSynced(t, mc, rc)
 	}
+	// The same from the follower's side.
+	if v := rc.DoValue("CLIENT", "KILL", "TYPE", "master"); v.Int != 1 {
+		t.Errorf("CLIENT KILL TYPE master = %v", v)
+	}
+	workload(t, mc, rand.New(rand.NewSource(9)), 300)
+	waitSynced(t, mc, rc)
 	st := info(t, mc, "stats")
-	if st["sync_full"] != "1" || st["sync_partial_ok"] != "3" {
+	if st["sync_full"] != "1" || st["sync_partial_ok"] != "4" {
 		t.Errorf("master stats: sync_full %s sync_partial_ok %s", st["sync_full"], st["sync_partial_ok"])
 	}
 	compareData(t, mc, rc)
