@@ -329,10 +329,6 @@ func expireGeneric(c *Client, basetime int64, seconds bool) {
 	c.integer(1)
 }
 
-// isReplica reports whether the node follows a master (expiry is then the
-// master's job).
-func (s *Server) isReplica() bool { return false }
-
 func ttlGeneric(c *Client, ms, abs bool) {
 	m, found, err := c.tx.Lookup(c.db, c.args[1])
 	if err != nil {

@@ -185,8 +185,6 @@ func cmdHello(c *Client) {
 	c.arrayLen(0)
 }
 
-func (s *Server) role() string { return "master" }
-
 func (s *Server) checkAuth(user, pass string) bool {
 	rp := s.cfg.String("requirepass")
 	if user != "default" {
@@ -338,6 +336,7 @@ func cmdClientKill(c *Client) {
 	var id int64
 	var addr, laddr, user string
 	skipMe := true
+	killMaster := false
 	for i := 0; i < len(args); i += 2 {
 		v := string(args[i+1])
 		switch strings.ToUpper(string(args[i])) {
@@ -370,10 +369,16 @@ func cmdClientKill(c *Client) {
 				c.errReply(fmt.Sprintf("ERR Unknown client type '%s'", sanitize(v)))
 				return
 			}
+			killMaster = t == "master"
 		default:
 			c.errReply(errSyntax)
 			return
 		}
+	}
+	if killMaster {
+		// The only master client is the replication link (server/replica.go).
+		c.integer(c.s.killMasterLink())
+		return
 	}
 	n := 0
 	for _, cl := range c.s.clientList() {

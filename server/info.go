@@ -120,8 +120,7 @@ func (s *Server) infoSection(b *strings.Builder, sec string) {
 		p("pebble_disk_usage:%d", m.DiskSpaceUsage())
 	case "persistence":
 		p("# Persistence")
-		p("loading:0")
-		p("async_loading:0")
+		s.infoLoading(p, false)
 		p("current_cow_peak:0")
 		p("current_cow_size:0")
 		p("current_fork_perc:0.00")
@@ -138,6 +137,7 @@ func (s *Server) infoSection(b *strings.Builder, sec string) {
 		if err := s.db.WriteError(); err != nil {
 			p("pebble_last_write_error:%s", sanitize(err.Error()))
 		}
+		s.infoLoading(p, true)
 	case "stats":
 		s.statsMu.Lock()
 		var errs int64
@@ -161,23 +161,7 @@ func (s *Server) infoSection(b *strings.Builder, sec string) {
 		p("pubsubshard_channels:%d", len(s.ps.hub.ShardChannels(nil)))
 		p("total_error_replies:%d", errs)
 	case "replication":
-		p("# Replication")
-		p("role:master")
-		p("connected_slaves:0")
-		p("master_failover_state:no-failover")
-		rs := s.db.Repl()
-		id, off := strings.Repeat("0", 40), int64(0)
-		if rs != nil && rs.ReplID != "" {
-			id, off = rs.ReplID, rs.Offset
-		}
-		p("master_replid:%s", id)
-		p("master_replid2:%s", strings.Repeat("0", 40))
-		p("master_repl_offset:%d", off)
-		p("second_repl_offset:-1")
-		p("repl_backlog_active:0")
-		p("repl_backlog_size:%d", s.cfg.Memory("repl-backlog-size"))
-		p("repl_backlog_first_byte_offset:0")
-		p("repl_backlog_histlen:0")
+		s.infoReplication(p)
 	case "cpu":
 		var ru syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

@@ -69,6 +69,7 @@ type Server struct {
 	blocked        blockers
 	scripting      scripting
 	ps             psState // pub/sub and keyspace notifications (pubsub.go)
+	repl           replicaState
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -104,6 +105,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	db.SetOnCommit(s.onCommit)
 	s.activeExpireOn.Store(true)
 	go s.cron()
+	s.startReplication()
 	return s, nil
 }
 
@@ -136,6 +138,7 @@ func (s *Server) registerAll() {
 	s.registerHashes()
 	s.registerPubsub()
 	s.registerStreams()
+	s.registerReplica()
 }
 
 func (s *Server) updateLimits() {
@@ -243,6 +246,7 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // Close stops the listeners, disconnects clients and closes the store.
 func (s *Server) Close() error {
 	s.shutdownOnce.Do(func() {
+		s.stopReplica(false)
 		for _, l := range s.listeners {
 			l.Close()
 		}
@@ -447,7 +451,7 @@ func (s *Server) callGroup(c *Client, cmds []redcon.Command) {
 
 // writeAllowed reports whether c may run the write cmd now (a read-only
 // replica refuses clients' writes).
-func (s *Server) writeAllowed(c *Client, cmd *command) bool { return true }
+func (s *Server) writeAllowed(c *Client, cmd *command) bool { return s.replicaCheck(c, cmd) == "" }
 
 // call runs one command for c, with Redis's checks in processCommand order.
 func (s *Server) call(c *Client) {
@@ -469,6 +473,13 @@ func (s *Server) call(c *Client) {
 		return
 	}
 	if s.psReject(c, cmd) {
+		return
+	}
+	if text := s.replicaCheck(c, cmd); text != "" {
+		if c.multi {
+			c.multiErr = true
+		}
+		s.reject(c, cmd, text)
 		return
 	}
 	if c.multi && !isMultiControl(cmd.name) {

@@ -96,6 +96,8 @@ type DB struct {
 	unsynced  bool
 
 	repl atomic.Pointer[ReplState]
+	// durable is repl as of the last commit known to be fsynced.
+	durable atomic.Pointer[ReplState]
 
 	// OnCommit, when set before the first Update, runs on the writer
 	// goroutine after each successful group commit with the events of the
@@ -113,6 +115,8 @@ type ReplState struct {
 	Offset  int64
 	ReplID2 string
 	Offset2 int64
+	// DB is the logical db selected in the master's stream at Offset.
+	DB int
 }
 
 // Open opens or creates the store in dir.
@@ -238,6 +242,7 @@ func (d *DB) load() error {
 			return err
 		}
 		d.repl.Store(&rs)
+		d.durable.Store(&rs)
 	}
 	// Finish dropping keyspaces whose range delete was pending, and any
 	// half-loaded copy from an interrupted full sync.
@@ -315,6 +320,10 @@ func (d *DB) SetSync(s Sync) { d.sync.Store(int32(s)) }
 // Repl returns the committed replication state, or nil when none was stored.
 func (d *DB) Repl() *ReplState { return d.repl.Load() }
 
+// DurableRepl returns the replication state of the last commit known to be
+// fsynced (what survives a power loss), or nil.
+func (d *DB) DurableRepl() *ReplState { return d.durable.Load() }
+
 // WriteError returns the last commit error, or nil once a commit succeeded.
 func (d *DB) WriteError() error {
 	if p := d.writeErr.Load(); p != nil {
@@ -380,6 +389,9 @@ func decodeRepl(v []byte) (ReplState, error) {
 	if !(ok1 && ok2 && ok3 && ok4) {
 		return rs, fmt.Errorf("%w: replication record", ErrCorrupt)
 	}
+	if n, ok := num(); ok {
+		rs.DB = int(n)
+	}
 	return rs, nil
 }
 
@@ -391,6 +403,7 @@ func encodeRepl(rs *ReplState) []byte {
 	b = append(b, byte(len(rs.ReplID2)))
 	b = append(b, rs.ReplID2...)
 	b = binary.BigEndian.AppendUint64(b, uint64(rs.Offset2))
+	b = binary.BigEndian.AppendUint64(b, uint64(rs.DB))
 	return b
 }
 

@@ -86,7 +86,11 @@ func (l *Load) Commit(rs ReplState) error {
 	if err != nil {
 		return err
 	}
-	return d.pdb.LogData(nil, pebble.Sync)
+	if err := d.pdb.LogData(nil, pebble.Sync); err != nil {
+		return err
+	}
+	d.durable.Store(d.repl.Load())
+	return nil
 }
 
 // Abort drops the partial copy; the live keyspace is untouched.

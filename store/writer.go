@@ -96,6 +96,7 @@ func (d *DB) writer() {
 				if err := d.pdb.LogData(nil, pebble.Sync); err == nil {
 					d.unsynced = false
 					d.lastSync = time.Now()
+					d.durable.Store(d.repl.Load())
 				}
 			}
 			continue
@@ -201,6 +202,9 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 	if tx.repl != nil {
 		rs := *tx.repl
 		d.repl.Store(&rs)
+	}
+	if opt == pebble.Sync {
+		d.durable.Store(d.repl.Load())
 	}
 	for _, ks := range tx.dropped {
 		d.countersMu.Lock()
