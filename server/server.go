@@ -123,6 +123,8 @@ func (s *Server) registerAll() {
 	s.registerServer()
 	s.registerStrings()
 	s.registerKeys()
+	s.registerSets()
+	s.registerZsets()
 }
 
 func (s *Server) updateLimits() {
