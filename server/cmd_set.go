@@ -86,7 +86,7 @@ func (c *Client) putCollection(key []byte, old *store.Meta, m *store.Meta) error
 // setAddMembers adds members to the set m, converting an intset as Redis's
 // setTypeAdd does; it returns how many were new.
 func (c *Client) setAddMembers(m *store.Meta, members [][]byte) (int64, error) {
-	maxIntset := c.s.cfg.Memory("set-max-intset-entries")
+	maxIntset := c.s.cfg.Int64("set-max-intset-entries")
 	var added int64
 	for _, mem := range members {
 		ok, err := c.tx.SetAdd(c.db, m, mem)
@@ -756,8 +756,35 @@ func (c *Client) replyScan(next uint64, items [][]byte) {
 	}
 }
 
+// parseCollCursor parses an SSCAN/ZSCAN cursor as parseScanCursorOrReply
+// (strtoul): the empty string is 0, a sign is allowed, no leading space.
+func parseCollCursor(c *Client, a []byte) (uint64, bool) {
+	s := string(a)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+		if s == "" {
+			c.errReply("ERR invalid cursor")
+			return 0, false
+		}
+	}
+	if s == "" && len(a) == 0 {
+		return 0, true
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || s[0] == '+' || s[0] == '-' {
+		c.errReply("ERR invalid cursor")
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
 func cmdSscan(c *Client) {
-	cursor, ok := parseCursor(c, c.args[2])
+	cursor, ok := parseCollCursor(c, c.args[2])
 	if !ok {
 		return
 	}

@@ -246,7 +246,7 @@ func (c *Client) lookupZset(key []byte) (m store.Meta, found bool, ok bool) {
 // maxlen bytes (zsetTypeCreate).
 func (c *Client) newZset(n int, maxlen int) store.Meta {
 	m := store.Meta{Type: store.TypeZSet, KeyID: c.tx.NewKeyID()}
-	if int64(n) > c.s.cfg.Memory("zset-max-listpack-entries") || int64(maxlen) > c.s.cfg.Memory("zset-max-listpack-value") {
+	if int64(n) > c.s.cfg.Int64("zset-max-listpack-entries") || int64(maxlen) > c.s.cfg.Memory("zset-max-listpack-value") {
 		m.Enc = zsetEncSkiplist
 	}
 	return m
@@ -259,7 +259,7 @@ func (c *Client) zsetPut(m *store.Meta, member []byte, score float64) (existed b
 	}
 	existed, _, err = c.tx.ZSet(c.db, m, member, score)
 	if err == nil && m.Enc == zsetEncListpack && !existed &&
-		(int64(m.Size) > c.s.cfg.Memory("zset-max-listpack-entries") || int64(len(member)) > c.s.cfg.Memory("zset-max-listpack-value")) {
+		(int64(m.Size) > c.s.cfg.Int64("zset-max-listpack-entries") || int64(len(member)) > c.s.cfg.Memory("zset-max-listpack-value")) {
 		m.Enc = zsetEncSkiplist
 	}
 	return existed, err
@@ -818,7 +818,7 @@ func (c *Client) storeZset(dst []byte, els []zElem, hint int, event string, conv
 			maxlen = max(maxlen, len(e.member))
 		}
 		nm = store.Meta{Type: store.TypeZSet, KeyID: c.tx.NewKeyID(), Enc: zsetEncSkiplist}
-		if int64(len(els)) <= c.s.cfg.Memory("zset-max-listpack-entries") && int64(maxlen) <= c.s.cfg.Memory("zset-max-listpack-value") {
+		if int64(len(els)) <= c.s.cfg.Int64("zset-max-listpack-entries") && int64(maxlen) <= c.s.cfg.Memory("zset-max-listpack-value") {
 			nm.Enc = zsetEncListpack
 		}
 	} else {
@@ -1520,7 +1520,7 @@ func cmdZintercard(c *Client) {
 }
 
 func cmdZscan(c *Client) {
-	cursor, ok := parseCursor(c, c.args[2])
+	cursor, ok := parseCollCursor(c, c.args[2])
 	if !ok {
 		return
 	}
