@@ -396,9 +396,6 @@ func zaddGeneric(c *Client, incrCmd bool) {
 				c.fail(err)
 				return
 			}
-			if m.Enc == zsetEncListpack && score == 0 {
-				score = 0
-			}
 			newScore = score
 			added++
 		}
@@ -421,9 +418,6 @@ func zaddGeneric(c *Client, incrCmd bool) {
 		if nop {
 			c.null()
 		} else {
-			if m.Enc == zsetEncListpack && newScore == 0 {
-				newScore = 0
-			}
 			c.double(newScore)
 		}
 	case flags&zaddCH != 0:
@@ -1009,10 +1003,16 @@ func (c *Client) replyMpop(key []byte, els []zElem) {
 
 // zmpopGeneric is ZMPOP (numkeys at 1) and BZMPOP (timeout at 1, numkeys at 2).
 func zmpopGeneric(c *Client, numIdx int, block bool) {
-	n, ok := c.parseNumkeys(numIdx)
-	if !ok {
+	n64, ok := parseLL(c.args[numIdx])
+	if !ok || n64 <= 0 {
+		c.errReply("ERR numkeys should be greater than 0")
 		return
 	}
+	if n64 > int64(len(c.args)) {
+		c.errReply(errSyntax)
+		return
+	}
+	n := int(n64)
 	whereIdx := numIdx + n + 1
 	if whereIdx >= len(c.args) {
 		c.errReply(errSyntax)
@@ -1094,10 +1094,6 @@ func bzpopGeneric(c *Client, maxEnd bool) {
 }
 
 func cmdZrandmember(c *Client) {
-	if len(c.args) > 4 || (len(c.args) == 4 && !strings.EqualFold(string(c.args[3]), "WITHSCORES")) {
-		c.errReply(errSyntax)
-		return
-	}
 	withCount := len(c.args) >= 3
 	withScores := len(c.args) == 4
 	var count int64
@@ -1112,6 +1108,14 @@ func cmdZrandmember(c *Client) {
 			return
 		}
 		count = v
+		if len(c.args) > 4 || (len(c.args) == 4 && !strings.EqualFold(string(c.args[3]), "WITHSCORES")) {
+			c.errReply(errSyntax)
+			return
+		}
+		if withScores && (count < -math.MaxInt64/2 || count > math.MaxInt64/2) {
+			c.errReply("ERR value is out of range")
+			return
+		}
 	}
 	m, found, ok := c.lookupZset(c.args[1])
 	if !ok {
@@ -1226,6 +1230,24 @@ func zsetOpGeneric(c *Client, dst []byte, numIdx int, op zsetOp) {
 		return
 	}
 	keys := c.args[numIdx+1 : numIdx+1+int(n)]
+	// Inputs may be sets (every score 1) or zsets.
+	type input = zopInput
+	ins := make([]input, n)
+	for i, k := range keys {
+		var m store.Meta
+		var f bool
+		var err error
+		m, f, err = c.tx.Lookup(c.db, k)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if f && m.Type != store.TypeSet && m.Type != store.TypeZSet {
+			c.errReply(errWrongType)
+			return
+		}
+		ins[i] = input{m, f}
+	}
 	weights := make([]float64, n)
 	for i := range weights {
 		weights[i] = 1
@@ -1266,31 +1288,6 @@ func zsetOpGeneric(c *Client, dst []byte, numIdx int, op zsetOp) {
 			return
 		}
 	}
-	// Inputs may be sets (every score 1) or zsets.
-	type input struct {
-		m     store.Meta
-		found bool
-	}
-	ins := make([]input, n)
-	for i, k := range keys {
-		var m store.Meta
-		var f bool
-		var err error
-		if dst != nil {
-			m, f, err = c.tx.Lookup(c.db, k)
-		} else {
-			m, f, err = c.tx.Lookup(c.db, k)
-		}
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		if f && m.Type != store.TypeSet && m.Type != store.TypeZSet {
-			c.errReply(errWrongType)
-			return
-		}
-		ins[i] = input{m, f}
-	}
 	load := func(i int) ([]zElem, error) {
 		in := &ins[i]
 		if !in.found {
@@ -1318,9 +1315,13 @@ func zsetOpGeneric(c *Client, dst []byte, numIdx int, op zsetOp) {
 				*acc = 0
 			}
 		case aggMin:
-			*acc = min(*acc, v)
+			if v < *acc {
+				*acc = v
+			}
 		case aggMax:
-			*acc = max(*acc, v)
+			if v > *acc {
+				*acc = v
+			}
 		}
 	}
 	mul := func(s, w float64) float64 {
@@ -1330,11 +1331,21 @@ func zsetOpGeneric(c *Client, dst []byte, numIdx int, op zsetOp) {
 		}
 		return r
 	}
+	// Union and intersection visit the inputs from the smallest to the
+	// largest (a stable sort, as glibc's qsort here), which fixes the order
+	// scores are aggregated in.
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	if op != opDiff {
+		sort.SliceStable(order, func(a, b int) bool { return ins[order[a]].size() < ins[order[b]].size() })
+	}
 	var result []zElem
 	switch op {
 	case opUnion:
 		idx := map[string]int{}
-		for i := range ins {
+		for _, i := range order {
 			els, err := load(i)
 			if err != nil {
 				c.fail(err)
@@ -1370,12 +1381,6 @@ func zsetOpGeneric(c *Client, dst []byte, numIdx int, op zsetOp) {
 			}
 		}
 		{
-			// Iterate the smallest input in its order, as Redis.
-			order := make([]int, n)
-			for i := range order {
-				order[i] = i
-			}
-			sort.SliceStable(order, func(a, b int) bool { return len(sets[order[a]]) < len(sets[order[b]]) })
 			first, _ := load(order[0])
 			for _, e := range first {
 				v := mul(e.score, weights[order[0]])
@@ -1437,9 +1442,29 @@ reply:
 }
 
 func cmdZintercard(c *Client) {
-	n, ok := c.parseNumkeys(1)
+	n64, ok := c.argInt(1)
 	if !ok {
 		return
+	}
+	if n64 < 1 {
+		c.errReply("ERR at least 1 input key is needed for 'zintercard' command")
+		return
+	}
+	if n64 > int64(len(c.args)-2) {
+		c.errReply(errSyntax)
+		return
+	}
+	n := int(n64)
+	for _, k := range c.args[2 : 2+n] {
+		m, f, err := c.tx.Lookup(c.db, k)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if f && m.Type != store.TypeSet && m.Type != store.TypeZSet {
+			c.errReply(errWrongType)
+			return
+		}
 	}
 	var limit int64
 	for j := 2 + n; j < len(c.args); j++ {
@@ -1562,4 +1587,16 @@ func cmdZscan(c *Client) {
 		items = kept
 	}
 	c.replyScan(next, items)
+}
+
+type zopInput struct {
+	m     store.Meta
+	found bool
+}
+
+func (in *zopInput) size() uint64 {
+	if !in.found {
+		return 0
+	}
+	return in.m.Size
 }
