@@ -252,17 +252,18 @@ func (c *Client) newZset(n int, maxlen int) store.Meta {
 	return m
 }
 
-// zsetPut sets member's score in m, converting a listpack as zsetAdd does.
-func (c *Client) zsetPut(m *store.Meta, member []byte, score float64) (existed bool, err error) {
-	if m.Enc == zsetEncListpack && score == 0 {
-		score = 0
-	}
-	existed, _, err = c.tx.ZSet(c.db, m, member, score)
-	if err == nil && m.Enc == zsetEncListpack && !existed &&
-		(int64(m.Size) > c.s.cfg.Int64("zset-max-listpack-entries") || int64(len(member)) > c.s.cfg.Memory("zset-max-listpack-value")) {
+// zsetPut sets member's score in m (exists says whether member is there),
+// converting a listpack before a new member would outgrow it, as zsetAdd.
+func (c *Client) zsetPut(m *store.Meta, member []byte, score float64, exists bool) error {
+	if m.Enc == zsetEncListpack && !exists &&
+		(int64(m.Size)+1 > c.s.cfg.Int64("zset-max-listpack-entries") || int64(len(member)) > c.s.cfg.Memory("zset-max-listpack-value")) {
 		m.Enc = zsetEncSkiplist
 	}
-	return existed, err
+	if m.Enc == zsetEncListpack && score == 0 {
+		score = 0 // d2string writes -0 as "0"
+	}
+	_, _, err := c.tx.ZSet(c.db, m, member, score)
+	return err
 }
 
 func (c *Client) writeZset(key []byte, old *store.Meta, found bool, m *store.Meta) error {
@@ -325,7 +326,6 @@ func zaddGeneric(c *Client, incrCmd bool) {
 		return
 	}
 	scores := make([]float64, elements)
-	maxlen := 0
 	for i := range scores {
 		f, ok := parseScore(c.args[j+2*i])
 		if !ok {
@@ -333,7 +333,6 @@ func zaddGeneric(c *Client, incrCmd bool) {
 			return
 		}
 		scores[i] = f
-		maxlen = max(maxlen, len(c.args[j+2*i+1]))
 	}
 	m, found, ok := c.lookupZset(key)
 	if !ok {
@@ -349,7 +348,8 @@ func zaddGeneric(c *Client, incrCmd bool) {
 			}
 			return
 		}
-		m = c.newZset(elements, maxlen)
+		// Redis 7.0 sizes a new zset by its first member only.
+		m = c.newZset(1, len(c.args[j+1]))
 	}
 	var added, updated int64
 	var newScore float64
@@ -381,7 +381,7 @@ func zaddGeneric(c *Client, incrCmd bool) {
 			}
 			newScore = score
 			if score != cur {
-				if _, err := c.zsetPut(&m, member, score); err != nil {
+				if err := c.zsetPut(&m, member, score, true); err != nil {
 					c.fail(err)
 					return
 				}
@@ -392,7 +392,7 @@ func zaddGeneric(c *Client, incrCmd bool) {
 				nop = true
 				continue
 			}
-			if _, err := c.zsetPut(&m, member, score); err != nil {
+			if err := c.zsetPut(&m, member, score, false); err != nil {
 				c.fail(err)
 				return
 			}
@@ -819,7 +819,7 @@ func (c *Client) storeZset(dst []byte, els []zElem, hint int, event string, conv
 		nm = c.newZset(hint, 0)
 	}
 	for _, e := range els {
-		if _, err := c.zsetPut(&nm, e.member, e.score); err != nil {
+		if err := c.zsetPut(&nm, e.member, e.score, false); err != nil {
 			c.fail(err)
 			return
 		}
