@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redpebble/redpebble/server/redistest"
 )
@@ -689,5 +690,103 @@ func checkCollScan(d *differ, c diffCmd) {
 		}
 	case !slices.Equal(rk, sk):
 		d.mismatch(c.String(), []byte(quoteArgs(rk)), []byte(quoteArgs(sk)), "scan iterated to different sets")
+	}
+}
+
+// TestBZPopBlocking checks that BZPOPMIN/BZPOPMAX/BZMPOP block until another
+// client adds to the key, time out with a null array, and never block inside
+// MULTI; the same script runs against redis-server for reference.
+func TestBZPopBlocking(t *testing.T) {
+	requireBinary(t)
+	for _, which := range []string{"redis-server", "redpebble"} {
+		t.Run(which, func(t *testing.T) {
+			var srv *redistest.Server
+			if which == "redis-server" {
+				srv = redistest.StartRedis(t)
+			} else {
+				srv = startUnderTest(t, t.TempDir(), false)
+			}
+			blocked, other := redistest.Dial(t, srv.Addr), redistest.Dial(t, srv.Addr)
+			wait := func(args ...string) chan []byte {
+				ch := make(chan []byte, 1)
+				blocked.Send(args...)
+				blocked.Flush()
+				go func() { ch <- blocked.Receive() }()
+				return ch
+			}
+			expectBlocked := func(ch chan []byte) {
+				t.Helper()
+				select {
+				case r := <-ch:
+					t.Fatalf("did not block: %q", r)
+				case <-time.After(150 * time.Millisecond):
+				}
+			}
+			got := func(ch chan []byte) string {
+				t.Helper()
+				select {
+				case r := <-ch:
+					return string(r)
+				case <-time.After(5 * time.Second):
+					t.Fatal("still blocked after 5s")
+				}
+				return ""
+			}
+
+			ch := wait("BZPOPMIN", "bz1", "bz2", "0")
+			expectBlocked(ch)
+			other.MustOK("SET", "unrelated", "x")
+			expectBlocked(ch)
+			if r := string(other.Do("ZADD", "bz2", "2", "b", "1", "a")); r != ":2\r\n" {
+				t.Fatalf("ZADD: %q", r)
+			}
+			if r := got(ch); r != "*3\r\n$3\r\nbz2\r\n$1\r\na\r\n$1\r\n1\r\n" {
+				t.Fatalf("woken BZPOPMIN replied %q", r)
+			}
+			if r := string(other.Do("ZRANGE", "bz2", "0", "-1", "WITHSCORES")); r != "*2\r\n$1\r\nb\r\n$1\r\n2\r\n" {
+				t.Fatalf("after the pop: %q", r)
+			}
+
+			ch = wait("BZPOPMAX", "bz3", "0")
+			expectBlocked(ch)
+			other.Do("ZADD", "bz3", "5", "x", "7", "y")
+			if r := got(ch); r != "*3\r\n$3\r\nbz3\r\n$1\r\ny\r\n$1\r\n7\r\n" {
+				t.Fatalf("woken BZPOPMAX replied %q", r)
+			}
+
+			ch = wait("BZMPOP", "0", "1", "bz4", "MIN", "COUNT", "5")
+			expectBlocked(ch)
+			other.Do("ZADD", "bz4", "1", "p", "2", "q")
+			if r := got(ch); r != "*2\r\n$3\r\nbz4\r\n*2\r\n*2\r\n$1\r\np\r\n$1\r\n1\r\n*2\r\n$1\r\nq\r\n$1\r\n2\r\n" {
+				t.Fatalf("woken BZMPOP replied %q", r)
+			}
+			if r := string(other.Do("EXISTS", "bz4")); r != ":0\r\n" {
+				t.Fatalf("emptied zset still exists: %q", r)
+			}
+
+			start := time.Now()
+			ch = wait("BZPOPMIN", "bznone", "0.3")
+			if r := got(ch); r != "*-1\r\n" {
+				t.Fatalf("timeout reply %q", r)
+			}
+			if el := time.Since(start); el < 250*time.Millisecond {
+				t.Fatalf("timed out after %v, want about 300ms", el)
+			}
+
+			// A wrong type met before any data is an error, not a block.
+			other.MustOK("SET", "bzstr", "v")
+			if r := got(wait("BZPOPMIN", "bzstr", "0")); !strings.HasPrefix(r, "-WRONGTYPE") {
+				t.Fatalf("BZPOPMIN on a string: %q", r)
+			}
+
+			// Inside MULTI the command answers at once as on timeout.
+			blocked.MustOK("MULTI")
+			if r := string(blocked.Do("BZPOPMIN", "bznone", "0")); r != "+QUEUED\r\n" {
+				t.Fatalf("queued: %q", r)
+			}
+			if r := string(blocked.Do("EXEC")); r != "*1\r\n*-1\r\n" {
+				t.Fatalf("EXEC: %q", r)
+			}
+		})
 	}
 }
