@@ -1391,7 +1391,7 @@ func zsetOpGeneric(c *Client, dst []byte, numIdx int, op zsetOp) {
 						in = false
 						break
 					}
-					aggregate(&v, mul(s, weights[j]))
+					aggregate(&v, s*weights[j]) // no NaN fix here, as Redis
 				}
 				if in {
 					result = append(result, zElem{e.member, v})
