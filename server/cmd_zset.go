@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -971,10 +972,18 @@ func zpopCommand(c *Client, maxEnd bool) {
 
 // zpopKeys pops from the first non-empty zset of keys. It replies WRONGTYPE
 // (ok false) for a wrong key met before it; found false when all are empty.
+//
+// A blocked client that is woken runs the command again (c.blk is set);
+// Redis serves it only from keys that hold a zset then, so a key that became
+// another type is skipped and the client keeps waiting.
 func (c *Client) zpopKeys(keys [][]byte, count int64, maxEnd bool) (key []byte, els []zElem, found bool, ok bool) {
 	for _, k := range keys {
-		m, f, ok := c.lookupZset(k)
-		if !ok {
+		m, f, err := c.tx.LookupType(c.db, k, store.TypeZSet)
+		if errors.Is(err, store.ErrWrongType) && c.blk != nil {
+			continue
+		}
+		if err != nil {
+			c.fail(err)
 			return nil, nil, false, false
 		}
 		if !f {

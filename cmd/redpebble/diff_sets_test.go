@@ -754,6 +754,17 @@ func TestBZPopBlocking(t *testing.T) {
 				t.Fatalf("woken BZPOPMAX replied %q", r)
 			}
 
+			// A woken client is served only from a zset: a key that
+			// becomes a string keeps it waiting.
+			ch = wait("BZPOPMIN", "bz5", "bz6", "0")
+			expectBlocked(ch)
+			other.MustOK("SET", "bz5", "string")
+			expectBlocked(ch)
+			other.Do("ZADD", "bz6", "3", "z")
+			if r := got(ch); r != "*3\r\n$3\r\nbz6\r\n$1\r\nz\r\n$1\r\n3\r\n" {
+				t.Fatalf("BZPOPMIN after a type change replied %q", r)
+			}
+
 			ch = wait("BZMPOP", "0", "1", "bz4", "MIN", "COUNT", "5")
 			expectBlocked(ch)
 			other.Do("ZADD", "bz4", "1", "p", "2", "q")
