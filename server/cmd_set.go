@@ -429,6 +429,26 @@ func cmdSpop(c *Client) {
 			return
 		}
 	}
+	if count > 0 && m.Size > 0 && m.Size*5 <= uint64(count) {
+		// Redis pops most of the set by moving the few remaining members
+		// into a new set, whose encoding is chosen afresh.
+		enc := setEncIntset
+		if int64(m.Size) > c.s.cfg.Int64("set-max-intset-entries") {
+			enc = setEncHashtable
+		}
+		err := c.tx.SetForEach(c.db, &m, func(b []byte) bool {
+			if !isIntMember(b) {
+				enc = setEncHashtable
+				return false
+			}
+			return true
+		})
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		m.Enc = enc
+	}
 	if err := c.putCollection(key, &old, &m); err != nil {
 		c.fail(err)
 		return

@@ -160,6 +160,14 @@ var setGens = []genFunc{
 		}
 		return diffCmd{args: args, check: checkSpop}
 	}},
+	{1, func(g *gen) diffCmd {
+		// Pop most of a mixed set: Redis moves the rest into a new set
+		// whose encoding may be an intset again. Queue the check of the
+		// encoding after the re-sync.
+		k := g.setKey()
+		g.queue = append(g.queue, exact("OBJECT", "ENCODING", k))
+		return diffCmd{args: []string{"SPOP", k, strconv.Itoa(15 + g.r.Intn(10))}, check: checkSpop}
+	}},
 	{3, func(g *gen) diffCmd { return exact("SMOVE", g.setKey(), g.setKey(), g.member()) }},
 	{2, func(g *gen) diffCmd { return sorted(cmdArgs("SINTER", g.keysOf(g.setKey, 1, 3))...) }},
 	{2, func(g *gen) diffCmd { return sorted(cmdArgs("SUNION", g.keysOf(g.setKey, 1, 3))...) }},
@@ -597,8 +605,22 @@ func checkSpop(d *differ, c diffCmd) {
 	}
 	if len(rgot) > 0 && !slices.Equal(rgot, sgot) {
 		pttl := d.ref.DoValue("PTTL", key)
-		d.ref.Do(cmdArgs("SADD", []string{key}, rgot)...)
-		d.ref.Do(cmdArgs("SREM", []string{key}, sgot)...)
+		size := int64(len(before))
+		count := int64(1)
+		if len(c.args) == 3 {
+			count, _ = strconv.ParseInt(c.args[2], 10, 64)
+		}
+		if count < size && (size-count)*5 <= count {
+			// Redis moved the remaining members into a new set, whose
+			// encoding depends on which remain: rebuild the reference
+			// from the members left on the server under test.
+			rest := elemStrs(d.sut.DoValue("SMEMBERS", key))
+			d.ref.Do("DEL", key)
+			d.ref.Do(cmdArgs("SADD", []string{key}, rest)...)
+		} else {
+			d.ref.Do(cmdArgs("SADD", []string{key}, rgot)...)
+			d.ref.Do(cmdArgs("SREM", []string{key}, sgot)...)
+		}
 		if pttl.Int > 0 {
 			d.ref.Do("PEXPIRE", key, strconv.FormatInt(pttl.Int, 10))
 		}
