@@ -27,9 +27,9 @@ func (s *Server) registerSets() {
 	t.add(rc, "srem", cmdSrem)
 	t.add(rc, "scard", cmdScard)
 	t.add(rc, "sismember", cmdSismember)
-	t.add(rc, "smismember", cmdSmismember)
-	t.add(rc, "smembers", cmdSmembers)
-	t.add(rc, "srandmember", cmdSrandmember)
+	t.add(rc, "smismember", cmdSmismember).consistent = true
+	t.add(rc, "smembers", cmdSmembers).consistent = true
+	t.add(rc, "srandmember", cmdSrandmember).consistent = true
 	t.add(rc, "spop", cmdSpop)
 	t.add(rc, "smove", cmdSmove)
 	t.add(rc, "sinter", func(c *Client) { sinterGeneric(c, c.args[1:], nil, false, 0) }).consistent = true
@@ -39,7 +39,7 @@ func (s *Server) registerSets() {
 	t.add(rc, "sunionstore", func(c *Client) { sunionDiff(c, c.args[2:], c.args[1], false) })
 	t.add(rc, "sdiff", func(c *Client) { sunionDiff(c, c.args[1:], nil, true) }).consistent = true
 	t.add(rc, "sdiffstore", func(c *Client) { sunionDiff(c, c.args[2:], c.args[1], true) })
-	t.add(rc, "sscan", cmdSscan)
+	t.add(rc, "sscan", cmdSscan).consistent = true
 	encoders[store.TypeSet] = func(tx *store.Tx, db int, m *store.Meta) string {
 		if m.Enc == setEncIntset {
 			return "intset"

@@ -38,11 +38,11 @@ func (s *Server) registerZsets() {
 	t.add(rc, "zrem", cmdZrem)
 	t.add(rc, "zcard", cmdZcard)
 	t.add(rc, "zscore", cmdZscore)
-	t.add(rc, "zmscore", cmdZmscore)
-	t.add(rc, "zrank", func(c *Client) { zrankGeneric(c, false) })
-	t.add(rc, "zrevrank", func(c *Client) { zrankGeneric(c, true) })
-	t.add(rc, "zcount", cmdZcount)
-	t.add(rc, "zlexcount", cmdZlexcount)
+	t.add(rc, "zmscore", cmdZmscore).consistent = true
+	t.add(rc, "zrank", func(c *Client) { zrankGeneric(c, false) }).consistent = true
+	t.add(rc, "zrevrank", func(c *Client) { zrankGeneric(c, true) }).consistent = true
+	t.add(rc, "zcount", cmdZcount).consistent = true
+	t.add(rc, "zlexcount", cmdZlexcount).consistent = true
 	t.add(rc, "zrange", func(c *Client) { zrangeGeneric(c, 1, nil, rangeAuto, false, false) }).consistent = true
 	t.add(rc, "zrangestore", func(c *Client) { zrangeGeneric(c, 2, c.args[1], rangeAuto, false, false) })
 	t.add(rc, "zrevrange", func(c *Client) { zrangeGeneric(c, 1, nil, rangeRank, true, true) }).consistent = true
@@ -59,7 +59,7 @@ func (s *Server) registerZsets() {
 	t.add(rc, "bzpopmin", func(c *Client) { bzpopGeneric(c, false) })
 	t.add(rc, "bzpopmax", func(c *Client) { bzpopGeneric(c, true) })
 	t.add(rc, "bzmpop", func(c *Client) { zmpopGeneric(c, 2, true) })
-	t.add(rc, "zrandmember", cmdZrandmember)
+	t.add(rc, "zrandmember", cmdZrandmember).consistent = true
 	t.add(rc, "zunion", func(c *Client) { zsetOpGeneric(c, nil, 1, opUnion) }).consistent = true
 	t.add(rc, "zinter", func(c *Client) { zsetOpGeneric(c, nil, 1, opInter) }).consistent = true
 	t.add(rc, "zdiff", func(c *Client) { zsetOpGeneric(c, nil, 1, opDiff) }).consistent = true
@@ -67,7 +67,7 @@ func (s *Server) registerZsets() {
 	t.add(rc, "zinterstore", func(c *Client) { zsetOpGeneric(c, c.args[1], 2, opInter) })
 	t.add(rc, "zdiffstore", func(c *Client) { zsetOpGeneric(c, c.args[1], 2, opDiff) })
 	t.add(rc, "zintercard", cmdZintercard).consistent = true
-	t.add(rc, "zscan", cmdZscan)
+	t.add(rc, "zscan", cmdZscan).consistent = true
 	encoders[store.TypeZSet] = func(tx *store.Tx, db int, m *store.Meta) string {
 		if m.Enc == zsetEncListpack {
 			return "listpack"
