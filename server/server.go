@@ -139,6 +139,8 @@ func (s *Server) registerAll() {
 	s.registerPubsub()
 	s.registerStreams()
 	s.registerReplica()
+	s.registerSets()
+	s.registerZsets()
 }
 
 func (s *Server) updateLimits() {

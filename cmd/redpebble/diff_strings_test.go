@@ -60,6 +60,9 @@ var cmpFuncs = map[cmpMode]func(d *differ, c diffCmd){}
 type diffCmd struct {
 	args []string
 	mode cmpMode
+	// check, when set, runs the command itself on both servers and checks
+	// what Redis randomises (SPOP, SRANDMEMBER...); it may re-sync them.
+	check func(d *differ, c diffCmd)
 }
 
 func (c diffCmd) String() string { return quoteArgs(c.args) }
@@ -640,6 +643,10 @@ func (d *differ) run(c diffCmd) {
 	d.t.Helper()
 	d.idx++
 	d.record(c.String())
+	if c.check != nil {
+		c.check(d, c)
+		return
+	}
 	if c.mode == cmpScan {
 		d.scan(c)
 		return
