@@ -123,6 +123,8 @@ func (s *Server) registerAll() {
 	s.registerServer()
 	s.registerStrings()
 	s.registerKeys()
+	s.registerBitmaps()
+	s.registerHLL()
 }
 
 func (s *Server) updateLimits() {
