@@ -12,10 +12,10 @@ import (
 func (s *Server) registerHLL() {
 	t, rc := s.cmds, s.rcmds
 	t.add(rc, "pfadd", cmdPfadd)
-	// PFCOUNT is a read command in Redis, but with one key it stores the
-	// cardinality it computed in the value (and Redis propagates that), so
-	// it runs on the writer.
-	t.add(rc, "pfcount", cmdPfcount).flags |= flagWrite
+	// PFCOUNT is a read command in Redis (replicas serve it too), but with
+	// one key it stores the cardinality it computed in the value (and
+	// Redis propagates that), so it runs on the writer.
+	t.add(rc, "pfcount", cmdPfcount).onWriter = true
 	t.add(rc, "pfmerge", cmdPfmerge)
 }
 
