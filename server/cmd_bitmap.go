@@ -83,6 +83,21 @@ func (c *Client) lookupBitString(key []byte) ([]byte, bool, bool) {
 	return m.Value, found, ok
 }
 
+// rawQuietly turns the string at key "raw" without signalling a change, as
+// dbUnshareStringValue does for a bit command that changes no bit.
+func (c *Client) rawQuietly(key []byte, m *store.Meta) bool {
+	if m.Enc == store.StrEncRaw {
+		return true
+	}
+	nm := *m
+	nm.Enc = store.StrEncRaw
+	if err := c.tx.PutUntouched(c.db, key, m, &nm); err != nil {
+		c.fail(err)
+		return false
+	}
+	return true
+}
+
 // growBitString is lookupStringForBitCommand: it returns a private copy of
 // the value at key zero-padded to hold bit maxbit, with the record found.
 func (c *Client) growBitString(key []byte, maxbit uint64) (buf []byte, m store.Meta, found bool, ok bool) {
@@ -115,10 +130,15 @@ func cmdSetbit(c *Client) {
 	bit := 7 - uint(off&7)
 	old := buf[byteIdx] >> bit & 1
 	buf[byteIdx] = buf[byteIdx]&^(1<<bit) | byte(on)<<bit
-	if !c.putString(c.args[1], &m, found, buf, store.StrEncRaw, m.ExpireAt) {
+	grown := !found || len(buf) > len(m.Value)
+	if grown || int64(old) != on {
+		if !c.putString(c.args[1], &m, found, buf, store.StrEncRaw, m.ExpireAt) {
+			return
+		}
+		c.notify(pubsub.NotifyString, "setbit", c.args[1])
+	} else if !c.rawQuietly(c.args[1], &m) {
 		return
 	}
-	c.notify(pubsub.NotifyString, "setbit", c.args[1])
 	c.integer(int64(old))
 }
 
@@ -441,6 +461,13 @@ func cmdBitop(c *Client) {
 	c.integer(int64(maxlen))
 }
 
+func metaOrNil(m *store.Meta, found bool) *store.Meta {
+	if found {
+		return m
+	}
+	return nil
+}
+
 // Bitfield operations.
 const (
 	bfGet = iota
@@ -643,6 +670,8 @@ func bitfieldGeneric(c *Client, ro bool) {
 		}
 	}
 	mark := len(c.out)
+	grown := !readonly && (!found || len(buf) > len(m.Value))
+	changes := 0
 	c.arrayLen(len(ops))
 	for _, op := range ops {
 		if op.opcode == bfGet {
@@ -684,6 +713,9 @@ func bitfieldGeneric(c *Client, ro bool) {
 			}
 			c.integer(ret)
 			setUnsignedBitfield(buf, op.offset, op.bits, uint64(newv))
+			if grown || oldv != newv {
+				changes++
+			}
 		} else {
 			oldv := getUnsignedBitfield(buf, op.offset, op.bits)
 			var newv, ret uint64
@@ -710,14 +742,29 @@ func bitfieldGeneric(c *Client, ro bool) {
 			}
 			c.integer(int64(ret))
 			setUnsignedBitfield(buf, op.offset, op.bits, newv)
+			if grown || oldv != newv {
+				changes++
+			}
 		}
 	}
-	if !readonly {
-		n := len(c.out)
-		if !c.putString(c.args[1], &m, found, buf, store.StrEncRaw, m.ExpireAt) {
-			c.out = append(c.out[:mark], slices.Clone(c.out[n:])...)
-			return
+	if readonly {
+		return
+	}
+	n := len(c.out)
+	var err error
+	switch {
+	case changes > 0:
+		err = c.tx.Put(c.db, c.args[1], metaOrNil(&m, found), &store.Meta{Type: store.TypeString, Enc: store.StrEncRaw, ExpireAt: m.ExpireAt, Value: buf})
+		if err == nil {
+			c.notify(pubsub.NotifyString, "setbit", c.args[1])
 		}
-		c.notify(pubsub.NotifyString, "setbit", c.args[1])
+	case !found || len(buf) > len(m.Value) || m.Enc != store.StrEncRaw:
+		// Redis created or grew the string (or made it raw) without
+		// signalling it: every write failed with OVERFLOW FAIL.
+		err = c.tx.PutUntouched(c.db, c.args[1], metaOrNil(&m, found), &store.Meta{Type: store.TypeString, Enc: store.StrEncRaw, ExpireAt: m.ExpireAt, Value: buf})
+	}
+	if err != nil {
+		c.fail(err)
+		c.out = append(c.out[:mark], slices.Clone(c.out[n:])...)
 	}
 }

@@ -72,10 +72,17 @@ func cmdPfadd(c *Client) {
 	if updated > 0 && !corrupt {
 		h.invalidate()
 	}
-	// Redis unshares the value (making it "raw") before adding, so the
-	// record is rewritten unless nothing at all changed.
-	if updated > 0 || !found || m.Enc != store.StrEncRaw {
+	// Redis unshares the value (making it "raw") before adding, and
+	// signals the key only when it reaches the end with a change.
+	switch {
+	case updated > 0 && !corrupt:
 		if !c.putString(key, &m, found, h.value(), store.StrEncRaw, m.ExpireAt) {
+			return
+		}
+	case updated > 0 || m.Enc != store.StrEncRaw:
+		nm := store.Meta{Type: store.TypeString, Enc: store.StrEncRaw, ExpireAt: m.ExpireAt, Value: h.value()}
+		if err := c.tx.PutUntouched(c.db, key, metaOrNil(&m, found), &nm); err != nil {
+			c.fail(err)
 			return
 		}
 	}
@@ -118,7 +125,7 @@ func cmdPfcount(c *Client) {
 	}
 	v := m.Value
 	if v[15]&0x80 == 0 {
-		if m.Enc != store.StrEncRaw && !c.putString(key, &m, true, v, store.StrEncRaw, m.ExpireAt) {
+		if !c.rawQuietly(key, &m) {
 			return
 		}
 		c.integer(int64(binary.LittleEndian.Uint64(v[8:16])))
@@ -126,10 +133,9 @@ func cmdPfcount(c *Client) {
 	}
 	card, valid := hllCount(v)
 	if !valid {
-		if m.Enc != store.StrEncRaw {
-			c.putString(key, &m, true, v, store.StrEncRaw, m.ExpireAt)
+		if c.rawQuietly(key, &m) {
+			c.errReply(errInvalidHLL)
 		}
-		c.errReply(errInvalidHLL)
 		return
 	}
 	nv := make([]byte, len(v))

@@ -354,6 +354,34 @@ func (g *gen) hllBytes() string {
 	}
 }
 
+// genWatchedBits runs a bit or HLL write between WATCH and EXEC: Redis
+// signals the key only when bits or registers change (or PFCOUNT stores a
+// new cached cardinality), and EXEC shows whether it did.
+func (g *gen) genWatchedBits() diffCmd {
+	var c diffCmd
+	switch g.r.Intn(6) {
+	case 0:
+		v := g.pick("0", "1")
+		c = exact("SETBIT", g.bitKey(), strconv.Itoa(g.r.Intn(64)), v)
+	case 1:
+		c = g.genBitfield(false)
+	case 2:
+		c = g.genPfadd()
+	case 3:
+		c = exact("PFCOUNT", g.hllKey())
+	case 4:
+		c = exact("PFMERGE", g.hllKey(), g.hllKey())
+	default:
+		c = g.genBitop()
+	}
+	key := c.args[1]
+	if c.args[0] == "BITOP" {
+		key = c.args[2]
+	}
+	g.queue = append(g.queue, c, exact("MULTI"), exact("PING"), exact("EXEC"))
+	return exact("WATCH", key)
+}
+
 var bitsWrongArity = [][]string{
 	{"SETBIT", "a", "1"}, {"SETBIT", "a", "1", "1", "1"}, {"GETBIT", "a"}, {"GETBIT", "a", "1", "1"}, {"BITCOUNT"},
 	{"BITPOS", "a"}, {"BITPOS"}, {"BITOP", "AND", "d"}, {"BITOP", "AND"}, {"BITFIELD"}, {"BITFIELD_RO"},
@@ -416,6 +444,7 @@ var bitsGens = []genFunc{
 	}},
 	{1, func(g *gen) diffCmd { return exact("DEBUG", "DIGEST-VALUE", g.bitKey(), g.hllKey()) }},
 	{0.6, (*gen).bigBits},
+	{2, (*gen).genWatchedBits},
 	{1, func(g *gen) diffCmd { return exact(slices.Clone(bitsWrongArity[g.r.Intn(len(bitsWrongArity))])...) }},
 	{0.15, func(g *gen) diffCmd {
 		// Toggle proto-max-bulk-len: the bit offset limit follows it.
