@@ -444,6 +444,9 @@ var bitsGens = []genFunc{
 	}},
 	{1, func(g *gen) diffCmd { return exact("DEBUG", "DIGEST-VALUE", g.bitKey(), g.hllKey()) }},
 	{0.6, (*gen).bigBits},
+	{0.1, func(g *gen) diffCmd {
+		return exact("CONFIG", "SET", "hll-sparse-max-bytes", g.pick("3000", "3000", "200", "0", "10000"))
+	}},
 	{2, (*gen).genWatchedBits},
 	{1, func(g *gen) diffCmd { return exact(slices.Clone(bitsWrongArity[g.r.Intn(len(bitsWrongArity))])...) }},
 	{0.15, func(g *gen) diffCmd {
