@@ -517,11 +517,17 @@ func georadiusGeneric(c *Client, srcIdx int, flags int) {
 	if count != 0 && count < returned {
 		returned = count
 	}
-	switch sort {
-	case geoSortAsc:
-		slices.SortStableFunc(points, func(a, b geoPoint) int { return cmpFloat(a.dist, b.dist) })
-	case geoSortDesc:
-		slices.SortStableFunc(points, func(a, b geoPoint) int { return cmpFloat(b.dist, a.dist) })
+	if sort != geoSortNone {
+		cmp := func(a, b *geoPoint) int { return cmpFloat(a.dist, b.dist) }
+		if sort == geoSortDesc {
+			cmp = func(a, b *geoPoint) int { return -cmpFloat(a.dist, b.dist) }
+		}
+		if returned == int64(len(points)) {
+			// glibc's qsort is a merge sort: stable.
+			slices.SortStableFunc(points, func(a, b geoPoint) int { return cmp(&a, &b) })
+		} else {
+			pqsort(points, cmp, 0, int(returned)-1) // as Redis: equal distances keep pqsort's order
+		}
 	}
 	points = points[:returned]
 	for i := range points {
