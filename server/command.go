@@ -104,6 +104,9 @@ type command struct {
 	// consistent makes a read command run on one pebble snapshot (it reads
 	// several records that must agree).
 	consistent bool
+	// onWriter runs a command Redis flags readonly on the writer anyway:
+	// PFCOUNT stores the cardinality it computes in the value.
+	onWriter bool
 
 	calls, usec, rejected, failed int64 // INFO commandstats, guarded by Server.statsMu
 }

@@ -141,6 +141,8 @@ func (s *Server) registerAll() {
 	s.registerReplica()
 	s.registerSets()
 	s.registerZsets()
+	s.registerBitmaps()
+	s.registerHLL()
 }
 
 func (s *Server) updateLimits() {
@@ -539,7 +541,7 @@ func (s *Server) exec(c *Client, cmd *command) {
 func (s *Server) exec1(c *Client, cmd *command, mark int) {
 	var err error
 	switch {
-	case cmd.has(flagWrite) || cmd.has(flagBlocking):
+	case cmd.has(flagWrite) || cmd.has(flagBlocking) || cmd.onWriter:
 		err = s.db.Update(func(tx *store.Tx) error {
 			c.tx = tx
 			tx.SetNoteContext(c.noteContext())

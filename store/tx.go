@@ -495,3 +495,13 @@ func (tx *Tx) ExpireCycle(db int, limit int) (int, error) {
 	}
 	return n, nil
 }
+
+// PutUntouched is Put without the touched-key event (WATCH, blocked
+// clients): for writes Redis makes without signalModifiedKey, such as a bit
+// command turning a string "raw" while leaving its bytes as they were.
+func (tx *Tx) PutUntouched(db int, key []byte, old *Meta, m *Meta) error {
+	n := len(tx.ev.Touched)
+	err := tx.Put(db, key, old, m)
+	tx.ev.Touched = tx.ev.Touched[:n]
+	return err
+}

@@ -239,7 +239,7 @@ func newTable() []*directive {
 		intD("maxmemory-samples", 1, intMax, 5, fX),
 		intD("maxmemory-eviction-tenacity", 0, 100, 10, fX),
 		{name: "maxmemory-clients", kind: kindMemory, flags: fX | flagPercent, min: -100, max: longMax, def: "0"},
-		memD("hll-sparse-max-bytes", 0, longMax, "3000", fX|fU),
+		memD("hll-sparse-max-bytes", 0, longMax, "3000", fU),
 		intD("tracking-table-max-keys", 0, longMax, 1000000, fX|fU),
 		intD("acllog-max-len", 0, longMax, 128, fX),
 		enumD("acl-pubsub-default", enumACLPubsub, "resetchannels", fX),
