@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"image/png"
 	"math"
 	"strconv"
@@ -221,5 +222,26 @@ func TestPubsubFrameLen(t *testing.T) {
 	want := len("*3\r\n$7\r\nmessage\r\n$8\r\nbench-ch\r\n$64\r\n") + 64 + 2
 	if psFrameLen != want {
 		t.Errorf("psFrameLen = %d, want %d", psFrameLen, want)
+	}
+}
+
+func TestCompareWith(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	old := report{Commit: "aaa", Results: []*result{
+		{Workload: "benchmark", Metric: "GET -P 1", Unit: "req/s", RedpebbleMedian: f(100), Ratio: f(0.5)},
+		{Workload: "pubsub", Metric: "gone", Unit: "msg/s", RedpebbleMedian: f(1)},
+	}}
+	b, _ := json.Marshal(&old)
+	now := &report{Commit: "bbb", Results: []*result{
+		{Workload: "benchmark", Metric: "GET -P 1", Unit: "req/s", RedpebbleMedian: f(150), Ratio: f(0.75)},
+		{Workload: "benchmark", Metric: "SET -P 1", Unit: "req/s", Skipped: "x"},
+	}}
+	var out bytes.Buffer
+	if err := compareWith(&out, b, now); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	if !strings.Contains(s, "+50.0%") || !strings.Contains(s, "0.75") || strings.Contains(s, "gone") || strings.Contains(s, "SET") {
+		t.Errorf("compare output:\n%s", s)
 	}
 }

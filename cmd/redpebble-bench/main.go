@@ -12,6 +12,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -49,6 +50,7 @@ type options struct {
 	// harness's own code paths (replication, pub/sub) before redpebble
 	// supports them.
 	selfTest bool
+	compare  string // an earlier results.json to compare redpebble's medians with
 }
 
 // result is one measured metric of one workload on both servers.
@@ -70,6 +72,7 @@ type report struct {
 	Commit   string                 `json:"commit"`
 	Date     string                 `json:"date"`
 	Go       string                 `json:"go"`
+	Redis    string                 `json:"redis_version"`
 	CPUs     int                    `json:"cpus"`
 	LoadAvg  string                 `json:"loadavg"`
 	Quick    bool                   `json:"quick"`
@@ -103,6 +106,7 @@ func main() {
 	flag.IntVar(&o.keys, "keys", 0, "keys of the full-sync/restart dataset (default 1000000, quick 50000)")
 	flag.StringVar(&o.work, "work", "", "directory for the servers' temp dirs (default $TMPDIR)")
 	flag.BoolVar(&o.selfTest, "self-test", false, "harness check: a second redis-server stands in for redpebble (figures are NOT redpebble's)")
+	flag.StringVar(&o.compare, "compare", "", "an earlier results.json: print redpebble's medians then and now")
 	flag.StringVar(&redpebbleBin, "redpebble", redpebbleBin, "redpebble binary (built from ./cmd/redpebble when missing)")
 	flag.StringVar(&redisServerBin, "redis-server", redisServerBin, "redis-server 7.0.15 binary")
 	flag.StringVar(&redisBenchmarkBin, "redis-benchmark", redisBenchmarkBin, "redis-benchmark binary")
@@ -146,6 +150,14 @@ func run(o options) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	var oldJSON []byte // read before this run may overwrite it
+	if o.compare != "" {
+		var err error
+		if oldJSON, err = os.ReadFile(o.compare); err != nil {
+			fmt.Fprintln(os.Stderr, "compare:", err)
+			return 1
+		}
+	}
 	work, err := os.MkdirTemp(o.work, "redpebble-bench-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -167,9 +179,13 @@ func run(o options) int {
 	start := time.Now()
 	load, _ := os.ReadFile("/proc/loadavg")
 	commit, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		commit = append(bytes.TrimSpace(commit), "+dirty"...)
+	}
+	rv, _ := exec.Command(redisServerBin, "--version").Output()
 	h.rep = report{
 		Commit: strings.TrimSpace(string(commit)), Date: start.UTC().Format(time.RFC3339),
-		Go: runtime.Version(), CPUs: runtime.NumCPU(), LoadAvg: strings.TrimSpace(string(load)),
+		Go: runtime.Version(), Redis: strings.TrimSpace(string(rv)), CPUs: runtime.NumCPU(), LoadAvg: strings.TrimSpace(string(load)),
 		Quick: o.quick, Rounds: o.rounds, Keys: o.keys, SelfTest: o.selfTest,
 	}
 	if o.selfTest {
@@ -217,6 +233,12 @@ func run(o options) int {
 	if err := h.writeOutputs(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if o.compare != "" {
+		if err := compareWith(os.Stdout, oldJSON, &h.rep); err != nil {
+			fmt.Fprintln(os.Stderr, "compare:", err)
+			return 1
+		}
 	}
 	if failed {
 		return 1
@@ -350,4 +372,34 @@ func (h *harness) profilePath(w string) string {
 	abs, _ := filepath.Abs(filepath.Join(h.opt.out, name))
 	h.rep.Profiles = append(h.rep.Profiles, abs)
 	return abs
+}
+
+// compareWith prints, for every metric measured in both the earlier report
+// (its JSON) and now, redpebble's median then and now and the change.
+func compareWith(w io.Writer, oldJSON []byte, now *report) error {
+	var old report
+	if err := json.Unmarshal(oldJSON, &old); err != nil {
+		return err
+	}
+	key := func(r *result) string { return r.Workload + "\x00" + r.Metric + "\x00" + r.Unit }
+	prev := map[string]*result{}
+	for _, r := range old.Results {
+		prev[key(r)] = r
+	}
+	fmt.Fprintf(w, "\nredpebble: %s (%s) -> %s (%s)\n", old.Commit, old.Date, now.Commit, now.Date)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "workload\tmetric\tunit\tbetter\tbefore\tnow\tchange\tratio before\tratio now")
+	for _, r := range now.Results {
+		p := prev[key(r)]
+		if p == nil || p.RedpebbleMedian == nil || r.RedpebbleMedian == nil {
+			continue
+		}
+		change := "-"
+		if *p.RedpebbleMedian != 0 {
+			change = fmt.Sprintf("%+.1f%%", (*r.RedpebbleMedian / *p.RedpebbleMedian - 1)*100)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Workload, r.Metric, r.Unit, r.Better,
+			fmtVal(p.RedpebbleMedian, r.Unit), fmtVal(r.RedpebbleMedian, r.Unit), change, fmtRatio(p.Ratio), fmtRatio(r.Ratio))
+	}
+	return tw.Flush()
 }
