@@ -24,6 +24,8 @@ type proc struct {
 	Addr    string
 	Dir     string
 	LogPath string
+	// replicaOfSet: replicaof was added to the config for restarts.
+	replicaOfSet bool
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd

@@ -385,6 +385,7 @@ func (h *harness) restart() error {
 		return err
 	}
 	defer mc.Close()
+	deltas := map[string][]string{}
 	for round := 0; round < h.opt.rounds; round++ {
 		for _, k := range kinds {
 			rep := st.replicas[k]
@@ -396,6 +397,16 @@ func (h *harness) restart() error {
 				return err
 			}
 			rep.Kill()
+			// Restart as a deployment would: replicaof in the config.
+			if !rep.replicaOfSet {
+				rep.replicaOfSet = true
+				mport := strconv.Itoa(st.master.Port)
+				if rep.stdin != "" {
+					rep.stdin += "replicaof 127.0.0.1 " + mport + "\n"
+				} else {
+					rep.argv = append(rep.argv, "--replicaof", "127.0.0.1", mport)
+				}
+			}
 			start := time.Now()
 			if err := rep.Restart(); err != nil {
 				return err
@@ -427,6 +438,7 @@ func (h *harness) restart() error {
 			if pOK > 0 && full == 0 {
 				isPartial = 1
 			}
+			deltas[k] = append(deltas[k], fmt.Sprintf("+%d/+%d", pOK, full))
 			if k == "redis" {
 				ping.Redis, caught.Redis, partial.Redis = append(ping.Redis, pingMs), append(caught.Redis, caughtMs), append(partial.Redis, isPartial)
 			} else {
@@ -435,8 +447,9 @@ func (h *harness) restart() error {
 		}
 	}
 	ping.Note = "restart until the first PING reply"
-	caught.Note = "redis replica restarted with its config (save \"\"; it reloads the RDB of its last sync)"
-	partial.Note = "master INFO stats sync_partial_ok +1, sync_full +0"
+	caught.Note = "restarted with replicaof in its config; redis (save \"\") reloads the RDB of its last sync"
+	partial.Note = fmt.Sprintf("master INFO stats sync_partial_ok/sync_full per restart: redis %s, redpebble %s",
+		strings.Join(deltas["redis"], " "), strings.Join(deltas["redpebble"], " "))
 	if st.replicas["redpebble"] == nil {
 		for _, r := range []*result{ping, caught, partial} {
 			r.Note = "skipped for redpebble: no synced redpebble replica (see fullsync); " + r.Note
