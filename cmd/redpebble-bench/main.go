@@ -230,6 +230,7 @@ func run(o options) int {
 
 	fmt.Println()
 	printTable(os.Stdout, h.rep.Results)
+	fmt.Printf("\ntotal %.0fs, loadavg at start %s (busy machine: compare ratios, not absolute figures)\n", h.rep.Seconds, h.rep.LoadAvg)
 	if err := h.writeOutputs(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
