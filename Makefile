@@ -9,7 +9,7 @@ BIN       := bin/redpebble
 # detector too (it needs cgo; pebble's cgo build is slow to compile).
 RACE_PKGS := ./resp/ ./pubsub/ ./replication/rdb/ ./server/config/
 
-.PHONY: build run test unit race fuzz fuzz-quick bench lint clean
+.PHONY: build run test unit race fuzz fuzz-quick bench bench-quick bench-micro bench-tool lint clean help
 
 build:
 	$(GO) build -o $(BIN) ./cmd/redpebble
@@ -43,7 +43,31 @@ fuzz-quick:
 fuzz: FUZZTIME = 1m
 fuzz: fuzz-quick
 
-bench: build
+# Side-by-side benchmarks of redis-server 7.0.15 and redpebble (issue 6):
+# cmd/redpebble-bench starts both on random loopback ports, runs every
+# workload on each in turns (3 rounds; quick: 1 round, small datasets),
+# prints medians and redpebble/redis ratios, and writes $(BENCH_OUT)/results.json
+# and $(BENCH_OUT)/lag.png. Never part of make test / CI.
+#   make bench                    all workloads, < 10 min
+#   make bench-quick              smoke run, < 1 min
+#   make bench BENCH_BIG=1        plus the 4 GB larger-than-memory run (slow, ~10 GB RAM+disk)
+#   make bench BENCH_ARGS='-only benchmark,pubsub -profile'
+BENCH_OUT  ?= bin/bench
+BENCH_BIG  ?= 0
+BENCH_ARGS ?=
+BENCH_FLAGS = -redpebble $(BIN) -out $(BENCH_OUT) -big=$(if $(filter 1,$(BENCH_BIG)),true,false) $(BENCH_ARGS)
+
+bench-tool:
+	$(GO) build -o bin/redpebble-bench ./cmd/redpebble-bench
+
+bench: build bench-tool
+	./bin/redpebble-bench $(BENCH_FLAGS)
+
+bench-quick: build bench-tool
+	./bin/redpebble-bench -quick $(BENCH_FLAGS)
+
+# The Go micro-benchmarks of the packages (what make bench ran before).
+bench-micro: build
 	$(GO) test -run '^$$' -bench . -benchmem ./resp/ ./pubsub/ ./replication/rdb/ ./store/
 
 lint:
@@ -53,3 +77,15 @@ lint:
 
 clean:
 	rm -rf bin $(DATA)
+
+help:
+	@echo "make build        build bin/redpebble"
+	@echo "make run          build and start a node on ./$(DATA), port $(PORT) (ARGS=... for more flags)"
+	@echo "make test         lint + unit/integration + race + a few seconds of every fuzz target (CI)"
+	@echo "make unit|race|fuzz-quick|lint   the parts of make test; make fuzz FUZZTIME=10m for long fuzzing"
+	@echo "make bench        redis-server vs redpebble side by side (< 10 min): table on stdout,"
+	@echo "                  $(BENCH_OUT)/results.json, $(BENCH_OUT)/lag.png; BENCH_BIG=1 adds the 4 GB run,"
+	@echo "                  BENCH_ARGS='-only benchmark,pubsub -profile -rounds 5' (see bin/redpebble-bench -h)"
+	@echo "make bench-quick  the same, small and 1 round (< 1 min smoke run)"
+	@echo "make bench-micro  Go micro-benchmarks of resp, pubsub, replication/rdb, store"
+	@echo "make clean        remove bin/ and ./$(DATA)"

@@ -10,6 +10,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/redpebble/redpebble/server"
@@ -56,6 +57,20 @@ func run(args []string) int {
 	if err := os.MkdirAll(cfg.String("dir"), 0o755); err != nil {
 		fmt.Fprintf(os.Stderr, "Can't create the data directory: %v\n", err)
 		return 1
+	}
+	if path := os.Getenv("REDPEBBLE_CPUPROFILE"); path != "" {
+		// Opt-in CPU profile of the whole run, written at shutdown
+		// (SIGTERM/SIGINT/SHUTDOWN; not on kill -9). Used by make bench.
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "Can't create the CPU profile: %v\n", err)
+			return 1
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "Can't start the CPU profile: %v\n", err)
+			return 1
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	srv, err := server.New(cfg, logger)
 	if err != nil {
