@@ -120,11 +120,11 @@ const (
 //
 // Errors are sticky: after the first one every method returns it.
 type ObjectWriter struct {
-	w      io.Writer // nil: accumulate everything in out
-	out    []byte
-	crc    uint64
-	err    error
-	opts   EncodeOptions
+	w       io.Writer // nil: accumulate everything in out
+	out     []byte
+	crc     uint64
+	err     error
+	opts    EncodeOptions
 	key     []byte
 	hasKey  bool
 	needKey bool // in an RDB file every object needs a key
