@@ -37,12 +37,13 @@ type Limits struct {
 	StreamNodeMaxBytes     int // stream-node-max-bytes (0: 1 GB)
 }
 
-// DefaultLimits are Redis 7.0's defaults.
+// DefaultLimits are Redis 7.0's built-in defaults (config.c; note
+// hash-max-listpack-entries is 512 there, 128 only in the sample redis.conf).
 func DefaultLimits() Limits {
 	return Limits{
 		ListMaxListpackSize:    -2,
 		ListPackedThreshold:    1 << 30,
-		HashMaxListpackEntries: 128,
+		HashMaxListpackEntries: 512,
 		HashMaxListpackValue:   64,
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,

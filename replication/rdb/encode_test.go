@@ -233,7 +233,7 @@ func testDataset(expireBase int64) []tKey {
 	// Hashes.
 	add(tKey{key: "hash:small", typ: TypeHash, hash: [][2]string{{"f", "v"}, {"n", "123"}, {"", ""}, {"bin", "\x00\xff"}, {"-1", "9223372036854775807"}, {"big", strings.Repeat("q", 64)}}})
 	var bigh [][2]string
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 600; i++ {
 		bigh = append(bigh, [2]string{"field:" + strconv.Itoa(i), strings.Repeat("v", i%40) + strconv.Itoa(i)})
 	}
 	add(tKey{key: "hash:big", typ: TypeHash, hash: bigh})
@@ -261,6 +261,8 @@ func testDataset(expireBase int64) []tKey {
 		entries: ents,
 		meta:    StreamMeta{Length: uint64(len(ents)), LastID: last, FirstID: ents[0].id, EntriesAdded: uint64(len(ents))},
 		groups: []tGroup{
+			{g: StreamGroup{Name: []byte("g-empty"), LastID: id(0, 0), EntriesRead: 0}},
+			{g: StreamGroup{Name: []byte("g-invalid"), LastID: ents[100].id, EntriesRead: StreamEntriesReadInvalid}},
 			{g: StreamGroup{Name: []byte("g1"), LastID: ents[10].id, EntriesRead: 11},
 				pel: []StreamPendingEntry{{ents[3].id, 1700000000500, 1}, {ents[5].id, 1700000000600, 3}, {ents[9].id, 1700000000700, 2}},
 				consumers: []tConsumer{
@@ -268,8 +270,6 @@ func testDataset(expireBase int64) []tKey {
 					{StreamConsumer{Name: []byte("bob"), SeenTime: 1700000002000}, []StreamID{ents[5].id}},
 					{StreamConsumer{Name: []byte("idle"), SeenTime: 1700000003000}, nil},
 				}},
-			{g: StreamGroup{Name: []byte("g-empty"), LastID: id(0, 0), EntriesRead: 0}},
-			{g: StreamGroup{Name: []byte("g-invalid"), LastID: ents[100].id, EntriesRead: StreamEntriesReadInvalid}},
 		},
 	}})
 	add(tKey{key: "stream:empty", typ: TypeStream, stream: &tStream{
