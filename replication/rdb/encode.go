@@ -137,6 +137,7 @@ type ObjectWriter struct {
 	ints      []int64
 	zs        []zsetPair
 	lpArena   []byte
+	lzfTable  *[1 << redisLZFHashLog]int32
 	list      listPacker
 	planNodes uint64 // list or stream nodes announced
 	stream    streamWriterState
@@ -230,8 +231,13 @@ func (w *ObjectWriter) writeString(s []byte) {
 		}
 	}
 	if !w.opts.NoCompression && len(s) > 20 {
-		w.scratch = LZFCompress(w.scratch[:0], s)
-		if len(w.scratch) <= len(s)-4 {
+		if w.lzfTable == nil {
+			w.lzfTable = new([1 << redisLZFHashLog]int32)
+		}
+		var ok bool
+		var comp []byte
+		if comp, ok = lzfCompressRedis(w.scratch, s, len(s)-4, w.lzfTable); ok {
+			w.scratch = comp
 			w.out = append(w.out, lenEnc<<6|encLZF)
 			w.writeLen(uint64(len(w.scratch)))
 			w.writeLen(uint64(len(s)))

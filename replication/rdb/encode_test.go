@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -81,8 +82,19 @@ func writeValue(t testing.TB, w *ObjectWriter, k tKey) {
 		for _, m := range k.zset {
 			maxLen = max(maxLen, len(m.member))
 		}
-		require.NoError(t, w.StartZSet(uint64(len(k.zset)), lim.SmallZSet(len(k.zset), maxLen)))
-		for _, m := range k.zset {
+		small := lim.SmallZSet(len(k.zset), maxLen)
+		require.NoError(t, w.StartZSet(uint64(len(k.zset)), small))
+		zs := k.zset
+		if !small { // Redis writes a skiplist from the highest score down
+			zs = slices.Clone(zs)
+			slices.SortFunc(zs, func(a, b zsetMember) int {
+				if c := cmp.Compare(b.score, a.score); c != 0 {
+					return c
+				}
+				return strings.Compare(b.member, a.member)
+			})
+		}
+		for _, m := range zs {
 			require.NoError(t, w.ZSetMember([]byte(m.member), m.score))
 		}
 		require.NoError(t, w.EndZSet())
@@ -574,5 +586,4 @@ func TestAppendScore(t *testing.T) {
 	require.Equal(t, "0.10000000000000001", string(appendScore(nil, 0.1)))
 	require.Equal(t, "4503599627370496", string(appendScore(nil, 4503599627370496)))
 	require.Equal(t, "-0", string(appendScore(nil, math.Copysign(0, -1))))
-	_ = slices.Clone[[]int]
 }
