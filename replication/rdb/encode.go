@@ -516,18 +516,15 @@ func (w *ObjectWriter) EndZSet() error {
 	return w.end("EndZSet", stZSet, stZSetLP)
 }
 
-// appendScore formats a score as Redis 7.0's d2string does for listpacks.
+// appendScore formats a score as Redis 7.0's d2string does for listpacks:
+// integral values within 2^52 as integers (so -0 becomes "0", and a small
+// sorted set loses the sign of a zero score, as in Redis), others %.17g.
 func appendScore(b []byte, f float64) []byte {
 	switch {
 	case math.IsInf(f, 1):
 		return append(b, "inf"...)
 	case math.IsInf(f, -1):
 		return append(b, "-inf"...)
-	case f == 0:
-		if math.Signbit(f) {
-			return append(b, "-0"...)
-		}
-		return append(b, '0')
 	case f > -4503599627370495 && f < 4503599627370496 && f == math.Trunc(f):
 		return strconv.AppendInt(b, int64(f), 10)
 	}
@@ -571,19 +568,7 @@ func (p *listPacker) allowInsert(sz int) bool {
 	if p.plain {
 		return false
 	}
-	overhead := 5
-	if sz < 254 {
-		overhead = 1
-	}
-	switch {
-	case sz < 64:
-		overhead++
-	case sz < 16384:
-		overhead += 2
-	default:
-		overhead += 5
-	}
-	newSz := p.sz + sz + overhead
+	newSz := p.sz + sz + 8 // SIZE_ESTIMATE_OVERHEAD
 	fill := p.lim.ListMaxListpackSize
 	if fill < 0 {
 		if off := -fill - 1; off < len(optimizationLevel) && newSz <= optimizationLevel[off] {

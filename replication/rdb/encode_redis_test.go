@@ -87,6 +87,9 @@ func checkRedisKey(t *testing.T, c *redistest.Conn, name string, k tKey, now int
 			require.Equal(t, z.member, got[2*i], name)
 			f, err := strconv.ParseFloat(got[2*i+1], 64)
 			require.NoError(t, err)
+			if z.score == 0 && f == 0 && encoding == typeZSetListpack {
+				continue // -0 in a listpack reads back as 0, in Redis too
+			}
 			require.Equal(t, math.Float64bits(z.score), math.Float64bits(f), "%s %q: %v vs %s", name, z.member, z.score, got[2*i+1])
 		}
 	case TypeHash:
@@ -305,4 +308,156 @@ func TestDumpStringsMatchRedis(t *testing.T) {
 		}
 	}
 	require.Zero(t, mismatches, "%d of %d DUMPs differ", mismatches, n)
+}
+
+// TestDumpMatchesRedisCommands builds values in redis-server with its own
+// commands (RPUSH, HSET, ZADD, SADD, XADD, XGROUP...) and checks our
+// encoding of the same contents is byte for byte its DUMP: list and stream
+// node packing, listpack and intset layouts, score text.
+func TestDumpMatchesRedisCommands(t *testing.T) {
+	redisTool(t, "redis-server")
+	srv := redistest.StartRedis(t)
+	c := redistest.Dial(t, srv.Addr)
+	defer c.Close()
+	r := rand.New(rand.NewPCG(3, 4))
+	d := NewDump(DefaultEncodeOptions())
+	check := func(key string, write func(w *ObjectWriter)) {
+		t.Helper()
+		d.Reset()
+		write(&d.ObjectWriter)
+		p, err := d.Payload()
+		require.NoError(t, err)
+		rp := c.DoValue("DUMP", key).Str
+		require.Equal(t, rp, string(p), "DUMP %s", key)
+	}
+	elem := func(i int) string {
+		switch r.IntN(5) {
+		case 0:
+			return strconv.Itoa(r.IntN(1<<20) - 1<<19)
+		case 1:
+			return strconv.FormatInt(r.Int64()-1<<62, 10)
+		case 2:
+			return strings.Repeat("x", r.IntN(200))
+		case 3:
+			return strings.Repeat("big", 1000+r.IntN(3000))
+		}
+		return "e" + strconv.Itoa(i)
+	}
+	for round := 0; round < 5; round++ {
+		c.DoValue("FLUSHALL")
+		// Lists of many sizes.
+		n := []int{1, 10, 200, 2000, 5000}[round]
+		var items []string
+		for i := 0; i < n; i++ {
+			items = append(items, elem(i))
+		}
+		for i := 0; i < len(items); i += 100 {
+			c.DoValue(append([]string{"RPUSH", "l"}, items[i:min(i+100, len(items))]...)...)
+		}
+		check("l", func(w *ObjectWriter) { require.NoError(t, w.List(bs(items))) })
+
+		// Small hash in insertion order.
+		var hash [][2]string
+		for i := 0; i < 5+round*20; i++ {
+			f, v := "f"+strconv.Itoa(i), elem(i)
+			if len(v) > 64 {
+				v = v[:64]
+			}
+			hash = append(hash, [2]string{f, v})
+			c.DoValue("HSET", "h", f, v)
+		}
+		check("h", func(w *ObjectWriter) {
+			require.NoError(t, w.StartHash(uint64(len(hash)), true))
+			for _, p := range hash {
+				require.NoError(t, w.HashField([]byte(p[0]), []byte(p[1])))
+			}
+			require.NoError(t, w.EndHash())
+		})
+
+		// Small zset with awkward scores, big zset (skiplist, written
+		// highest first).
+		scores := []string{"1", "1.5", "-0", "0", "inf", "-inf", "0.1", "1e300", "-2.5e-300", "4503599627370496", "123456789.125", "3"}
+		var zs []zsetMember
+		for i := 0; i < 10+round*25; i++ {
+			s := scores[r.IntN(len(scores))]
+			if r.IntN(3) == 0 {
+				s = strconv.FormatFloat(r.NormFloat64()*1e6, 'g', -1, 64)
+			}
+			f, _ := strconv.ParseFloat(s, 64)
+			m := "m" + strconv.Itoa(i)
+			zs = append(zs, zsetMember{m, f})
+			c.DoValue("ZADD", "z", s, m)
+		}
+		small := len(zs) <= 128
+		check("z", func(w *ObjectWriter) {
+			require.NoError(t, w.StartZSet(uint64(len(zs)), small))
+			order := slices.Clone(zs)
+			if !small {
+				slices.SortFunc(order, func(a, b zsetMember) int {
+					if c := cmp.Compare(b.score, a.score); c != 0 {
+						return c
+					}
+					return strings.Compare(b.member, a.member)
+				})
+			}
+			for _, m := range order {
+				require.NoError(t, w.ZSetMember([]byte(m.member), m.score))
+			}
+			require.NoError(t, w.EndZSet())
+		})
+
+		// Intset.
+		var ints []string
+		for i := 0; i < 5+round*100; i++ {
+			v := strconv.FormatInt(r.Int64N(1<<(16+round*10))-1<<(15+round*10), 10)
+			if c.DoValue("SADD", "s", v).Int == 1 {
+				ints = append(ints, v)
+			}
+		}
+		check("s", func(w *ObjectWriter) {
+			require.NoError(t, w.StartSet(uint64(len(ints)), true))
+			for _, m := range ints {
+				require.NoError(t, w.SetMember([]byte(m)))
+			}
+			require.NoError(t, w.EndSet())
+		})
+
+		// Stream with explicit IDs, some entries sharing the master fields,
+		// a group with a PEL.
+		var ents []tEntry
+		ms := uint64(1700000000000)
+		for i := 0; i < []int{1, 5, 150, 450, 900}[round]; i++ {
+			if r.IntN(3) > 0 {
+				ms += uint64(r.IntN(5))
+			}
+			seq := uint64(0)
+			if len(ents) > 0 && ents[len(ents)-1].id.Ms == ms {
+				seq = ents[len(ents)-1].id.Seq + 1
+			}
+			f := []string{"a", elem(i), "b", strconv.Itoa(i)}
+			if r.IntN(10) == 0 {
+				f = []string{"other", strings.Repeat("o", r.IntN(500))}
+			}
+			ents = append(ents, tEntry{StreamID{ms, seq}, f})
+			c.DoValue(append([]string{"XADD", "x", StreamID{ms, seq}.String()}, f...)...)
+		}
+		last := ents[len(ents)-1].id
+		c.MustOK("XGROUP", "CREATE", "x", "g", "0")
+		c.MustOK("XGROUP", "CREATE", "x", "g2", "$")
+		plan := NewStreamPlan(DefaultLimits())
+		for _, e := range ents {
+			plan.Add(e.id, bs(e.fields))
+		}
+		check("x", func(w *ObjectWriter) {
+			require.NoError(t, w.StartStream(plan))
+			for _, e := range ents {
+				require.NoError(t, w.StreamEntry(e.id, bs(e.fields)))
+			}
+			require.NoError(t, w.StreamMeta(StreamMeta{Length: uint64(len(ents)), LastID: last,
+				FirstID: ents[0].id, EntriesAdded: uint64(len(ents))}, 2))
+			require.NoError(t, w.StreamGroup(StreamGroup{Name: []byte("g"), EntriesRead: StreamEntriesReadInvalid}, 0, 0))
+			require.NoError(t, w.StreamGroup(StreamGroup{Name: []byte("g2"), LastID: last, EntriesRead: StreamEntriesReadInvalid}, 0, 0))
+			require.NoError(t, w.EndStream())
+		})
+	}
 }
