@@ -137,7 +137,7 @@ type ObjectWriter struct {
 	ints      []int64
 	zs        []zsetPair
 	lpArena   []byte
-	lzfTable  *[1 << redisLZFHashLog]int32
+	lzf       *lzfTable
 	list      listPacker
 	planNodes uint64 // list or stream nodes announced
 	stream    streamWriterState
@@ -231,12 +231,12 @@ func (w *ObjectWriter) writeString(s []byte) {
 		}
 	}
 	if !w.opts.NoCompression && len(s) > 20 {
-		if w.lzfTable == nil {
-			w.lzfTable = new([1 << redisLZFHashLog]int32)
+		if w.lzf == nil {
+			w.lzf = new(lzfTable)
 		}
 		var ok bool
 		var comp []byte
-		if comp, ok = lzfCompressRedis(w.scratch, s, len(s)-4, w.lzfTable); ok {
+		if comp, ok = lzfCompressRedis(w.scratch, s, len(s)-4, w.lzf); ok {
 			w.scratch = comp
 			w.out = append(w.out, lenEnc<<6|encLZF)
 			w.writeLen(uint64(len(w.scratch)))

@@ -3,6 +3,12 @@ package rdb
 // Redis's LZF compressor settings (lzfP.h): HLOG 16, VERY_FAST.
 const redisLZFHashLog = 16
 
+// lzfTable is the compressor's hash table, reused across calls.
+type lzfTable struct {
+	slots [1 << redisLZFHashLog]uint32
+	base  uint32
+}
+
 // lzfRedisIdx is lzf_c.c's IDX hash for VERY_FAST on a 32-bit hval.
 func lzfRedisIdx(h uint32) uint32 {
 	return ((h >> (3*8 - redisLZFHashLog)) - h*5) & (1<<redisLZFHashLog - 1)
@@ -15,12 +21,20 @@ func lzfRedisIdx(h uint32) uint32 {
 // and DUMP payloads come out byte for byte as Redis writes them. The only
 // difference: Redis does not clear its hash table between calls, so a
 // stale slot can very rarely make it find a match this code does not.
-func lzfCompressRedis(dst, src []byte, outLen int, table *[1 << redisLZFHashLog]int32) ([]byte, bool) {
+func lzfCompressRedis(dst, src []byte, outLen int, t *lzfTable) ([]byte, bool) {
 	inLen := len(src)
-	if inLen == 0 || outLen == 0 {
+	if inLen == 0 || outLen <= 0 {
 		return nil, false
 	}
-	clear(table[:])
+	// Slots hold base+pos+1; values <= base are from earlier calls, so
+	// the table need not be cleared for every string.
+	if uint64(t.base)+uint64(inLen)+1 >= 1<<32 {
+		clear(t.slots[:])
+		t.base = 0
+	}
+	base := t.base
+	t.base += uint32(inLen) + 1
+	table := &t.slots
 	if cap(dst) < outLen+8 {
 		dst = make([]byte, outLen+8)
 	}
@@ -35,8 +49,11 @@ func lzfCompressRedis(dst, src []byte, outLen int, table *[1 << redisLZFHashLog]
 	for ip < inLen-2 {
 		hval = hval<<8 | uint32(src[ip+2])
 		slot := &table[lzfRedisIdx(hval)]
-		ref := int(*slot) - 1 // -1: empty
-		*slot = int32(ip + 1)
+		ref := -1 // empty
+		if *slot > base {
+			ref = int(*slot-base) - 1
+		}
+		*slot = base + uint32(ip+1)
 		if ref > 0 && ip-ref-1 < lzfMaxOff &&
 			src[ref+2] == src[ip+2] && src[ref] == src[ip] && src[ref+1] == src[ip+1] {
 			length := 2
@@ -94,10 +111,10 @@ func lzfCompressRedis(dst, src []byte, outLen int, table *[1 << redisLZFHashLog]
 			ip -= 2
 			hval = uint32(src[ip])<<8 | uint32(src[ip+1])
 			hval = hval<<8 | uint32(src[ip+2])
-			table[lzfRedisIdx(hval)] = int32(ip + 1)
+			table[lzfRedisIdx(hval)] = base + uint32(ip+1)
 			ip++
 			hval = hval<<8 | uint32(src[ip+2])
-			table[lzfRedisIdx(hval)] = int32(ip + 1)
+			table[lzfRedisIdx(hval)] = base + uint32(ip+1)
 			ip++
 			continue
 		}
