@@ -319,6 +319,9 @@ func (w *ObjectWriter) String(v []byte) error {
 // is written as RDB_TYPE_SET_INTSET, sorted, once EndSet is called;
 // otherwise it is RDB_TYPE_SET, streamed.
 func (w *ObjectWriter) StartSet(n uint64, intset bool) error {
+	if n == 0 {
+		return w.misuse("empty collection (Redis refuses to load one)")
+	}
 	typ := byte(typeSet)
 	if intset {
 		typ = typeSetIntset
@@ -398,6 +401,9 @@ func (w *ObjectWriter) EndSet() error {
 // (see Limits.SmallHash), assembled in memory until EndHash, else
 // RDB_TYPE_HASH, streamed.
 func (w *ObjectWriter) StartHash(n uint64, small bool) error {
+	if n == 0 {
+		return w.misuse("empty collection (Redis refuses to load one)")
+	}
 	typ := byte(typeHash)
 	if small {
 		typ = typeHashListpack
@@ -447,6 +453,9 @@ func (w *ObjectWriter) EndHash() error {
 // small (see Limits.SmallZSet), sorted by score then member as Redis keeps
 // it, until EndZSet, else RDB_TYPE_ZSET_2 (binary scores), streamed.
 func (w *ObjectWriter) StartZSet(n uint64, small bool) error {
+	if n == 0 {
+		return w.misuse("empty collection (Redis refuses to load one)")
+	}
 	typ := byte(typeZSet2)
 	if small {
 		typ = typeZSetListpack
@@ -612,6 +621,9 @@ func (lp *ListPlan) Nodes() uint64 { return lp.p.nodes }
 // Each listpack node is assembled in memory (at most about 8 KB with
 // list-max-listpack-size -2, or one element); PLAIN nodes are streamed.
 func (w *ObjectWriter) StartList(plan *ListPlan) error {
+	if plan.items == 0 {
+		return w.misuse("empty collection (Redis refuses to load one)")
+	}
 	if w.begin(typeListQuicklist2) != nil {
 		return w.err
 	}

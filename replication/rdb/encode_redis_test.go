@@ -461,3 +461,26 @@ func TestDumpMatchesRedisCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestDumpPlainNodesMatchRedis lowers Redis's packed threshold (DEBUG
+// QUICKLIST-PACKED-THRESHOLD) so big elements get PLAIN nodes, and checks
+// our list encoding with the same ListPackedThreshold matches its DUMP.
+func TestDumpPlainNodesMatchRedis(t *testing.T) {
+	redisTool(t, "redis-server")
+	srv := redistest.StartRedis(t, "enable-debug-command yes")
+	c := redistest.Dial(t, srv.Addr)
+	defer c.Close()
+	c.MustOK("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100")
+	items := []string{"a", strings.Repeat("p", 100), "b", "c", strings.Repeat("q", 99), strings.Repeat("r", 5000), "12", strings.Repeat("s", 101)}
+	c.DoValue(append([]string{"RPUSH", "l"}, items...)...)
+	require.Equal(t, items, bulkStrings(t, c.DoValue("LRANGE", "l", "0", "-1")))
+	lim := DefaultLimits()
+	lim.ListPackedThreshold = 100
+	d := NewDump(EncodeOptions{Limits: lim})
+	require.NoError(t, d.List(bs(items)))
+	p, err := d.Payload()
+	require.NoError(t, err)
+	require.Equal(t, c.DoValue("DUMP", "l").Str, string(p))
+	c.MustOK("RESTORE", "l2", "0", string(p))
+	require.Equal(t, items, bulkStrings(t, c.DoValue("LRANGE", "l2", "0", "-1")))
+}

@@ -3,6 +3,7 @@ package rdb
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -532,6 +533,16 @@ func TestEncodeMisuse(t *testing.T) {
 	require.NoError(t, d.StartStream(plan))
 	require.NoError(t, d.StreamEntry(id(2, 0), bs([]string{"a", "b"})))
 	require.ErrorIs(t, d.StreamEntry(id(1, 0), bs([]string{"a", "b"})), ErrEncode)
+	require.ErrorIs(t, NewDump(DefaultEncodeOptions()).StartHash(0, true), ErrEncode)
+	require.ErrorIs(t, NewDump(DefaultEncodeOptions()).List(nil), ErrEncode)
+	_, err := NewDump(DefaultEncodeOptions()).Payload()
+	require.ErrorIs(t, err, ErrEncode)
+	// Write errors are sticky and returned.
+	fw := NewWriter(failWriter{}, DefaultEncodeOptions())
+	require.NoError(t, fw.Header())
+	require.NoError(t, fw.Key([]byte("k"), 0))
+	require.NoError(t, fw.String(bytes.Repeat([]byte("x"), 1<<20)))
+	require.Error(t, fw.Close())
 	var buf bytes.Buffer
 	w := NewWriter(&buf, DefaultEncodeOptions())
 	require.NoError(t, w.Header())
@@ -545,6 +556,10 @@ func TestEncodeMisuse(t *testing.T) {
 	require.NoError(t, d.ListItem([]byte("a")))
 	require.ErrorIs(t, d.ListItem(bytes.Repeat([]byte("b"), 9000)), ErrEncode)
 }
+
+type failWriter struct{}
+
+func (failWriter) Write(p []byte) (int, error) { return 0, errors.New("disk full") }
 
 // TestListNodePacking checks node boundaries against Redis 7.0's rule for
 // list-max-listpack-size -2 (8 KB) and a count limit.
