@@ -1,8 +1,12 @@
 package rdb
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
+	"fmt"
+	"io"
+	"net"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -483,4 +487,131 @@ func TestDumpPlainNodesMatchRedis(t *testing.T) {
 	require.Equal(t, c.DoValue("DUMP", "l").Str, string(p))
 	c.MustOK("RESTORE", "l2", "0", string(p))
 	require.Equal(t, items, bulkStrings(t, c.DoValue("LRANGE", "l2", "0", "-1")))
+}
+
+// readCommand reads one RESP array command from br.
+func readCommand(br *bufio.Reader) ([]string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if !strings.HasPrefix(line, "*") {
+		return strings.Fields(line), nil // inline (or a bare newline)
+	}
+	n, err := strconv.Atoi(line[1:])
+	if err != nil {
+		return nil, err
+	}
+	args := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		hdr, err := br.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		l, err := strconv.Atoi(strings.TrimRight(hdr[1:], "\r\n"))
+		if err != nil {
+			return nil, err
+		}
+		buf := make([]byte, l+2)
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return nil, err
+		}
+		args = append(args, string(buf[:l]))
+	}
+	return args, nil
+}
+
+// TestEncodeFullSyncToRedisReplica plays a master: a redis-server 7.0
+// replica connects, gets +FULLRESYNC and our RDB as the bulk payload, and
+// must end up with the whole dataset.
+func TestEncodeFullSyncToRedisReplica(t *testing.T) {
+	redisTool(t, "redis-server")
+	now := time.Now().UnixMilli()
+	keys := testDataset(now)
+	data := writeFile(t, keys, DefaultEncodeOptions())
+	encs := encodingsOf(t, data)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	done := make(chan error, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer conn.Close()
+		br := bufio.NewReader(conn)
+		for {
+			args, err := readCommand(br)
+			if err != nil {
+				done <- err
+				return
+			}
+			if len(args) == 0 {
+				continue
+			}
+			switch strings.ToUpper(args[0]) {
+			case "PING":
+				_, err = io.WriteString(conn, "+PONG\r\n")
+			case "REPLCONF":
+				if len(args) > 1 && strings.EqualFold(args[1], "ACK") {
+					continue
+				}
+				_, err = io.WriteString(conn, "+OK\r\n")
+			case "PSYNC", "SYNC":
+				_, err = fmt.Fprintf(conn, "+FULLRESYNC %s 12345\r\n$%d\r\n", strings.Repeat("ab", 20), len(data))
+				if err == nil {
+					_, err = conn.Write(data)
+				}
+				done <- err
+				// Keep the link open until the test ends.
+				_, _ = io.Copy(io.Discard, br)
+				return
+			default:
+				_, err = fmt.Fprintf(conn, "-ERR unexpected %q\r\n", args[0])
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	srv := redistest.StartRedis(t, "replicaof 127.0.0.1 "+strconv.Itoa(port), "repl-diskless-load disabled")
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("replica never asked for PSYNC")
+	}
+	c := redistest.Dial(t, srv.Addr)
+	defer c.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info := string(c.Do("INFO", "replication"))
+		if strings.Contains(info, "master_link_status:up") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica did not load the RDB:\n%s\n%s", info, srv.LogTail(20))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	sizes := map[int]int64{}
+	for _, k := range keys {
+		sizes[k.db]++
+	}
+	for db := 0; db < 16; db++ {
+		c.MustOK("SELECT", strconv.Itoa(db))
+		require.Equal(t, sizes[db], c.DoValue("DBSIZE").Int, "db %d", db)
+	}
+	for _, k := range keys {
+		c.MustOK("SELECT", strconv.Itoa(k.db))
+		checkRedisKey(t, c, k.key, k, now, encs[[2]string{strconv.Itoa(k.db), k.key}])
+	}
+	require.Len(t, c.DoValue("FUNCTION", "LIST").Elems, len(testFunctions))
+	require.Contains(t, string(c.Do("INFO", "replication")), "master_repl_offset:12345")
 }
