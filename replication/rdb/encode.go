@@ -128,7 +128,8 @@ type ObjectWriter struct {
 	opts    EncodeOptions
 	key     []byte
 	hasKey  bool
-	needKey bool // in an RDB file every object needs a key
+	needKey bool  // in an RDB file every object needs a key
+	dump    *Dump // the Dump embedding this writer, if any
 
 	st        objState
 	remaining uint64 // elements still expected
@@ -154,6 +155,9 @@ func (w *ObjectWriter) misuse(format string, args ...any) error {
 	}
 	return w.err
 }
+
+// sealed reports a finished Dump.
+func (w *ObjectWriter) sealed() bool { return w.dump != nil && w.dump.payload > 0 }
 
 // Err returns the first error the writer met.
 func (w *ObjectWriter) Err() error { return w.err }
@@ -260,6 +264,9 @@ func (w *ObjectWriter) writeRawString(s []byte) {
 func (w *ObjectWriter) begin(typ byte) error {
 	if w.err != nil {
 		return w.err
+	}
+	if w.sealed() {
+		return w.misuse("second value in a Dump (Reset it first)")
 	}
 	if w.st != stIdle {
 		return w.misuse("object of type %d started inside another object", typ)

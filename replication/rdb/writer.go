@@ -175,16 +175,21 @@ func (w *Writer) Close() error {
 //	payload, err := d.Payload()
 type Dump struct {
 	ObjectWriter
+	payload int // length of the finished payload, 0 while writing
 }
 
-// NewDump returns an empty Dump.
+// NewDump returns an empty Dump. Reuse it with Reset: it keeps its buffers
+// and the 256 KB LZF hash table its first long string allocates.
 func NewDump(o EncodeOptions) *Dump {
-	return &Dump{ObjectWriter: ObjectWriter{opts: o}}
+	d := &Dump{ObjectWriter: ObjectWriter{opts: o}}
+	d.dump = d
+	return d
 }
 
 // Reset empties d for another value, keeping its buffers.
 func (d *Dump) Reset() {
 	d.out = d.out[:0]
+	d.payload = 0
 	d.err = nil
 	d.st = stIdle
 	d.remaining = 0
@@ -196,10 +201,14 @@ func (d *Dump) Payload() ([]byte, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	if d.payload > 0 {
+		return d.out[:d.payload], nil
+	}
 	if d.st != stIdle || len(d.out) == 0 {
 		return nil, d.misuse("Payload of an incomplete value")
 	}
 	d.out = AppendDumpFooter(d.out, Version10)
+	d.payload = len(d.out)
 	return d.out, nil
 }
 
