@@ -24,6 +24,18 @@
 // For RESTORE, VerifyDumpPayload checks a DUMP payload and DecodeValue
 // decodes its value. CRC64 and the LZF codec are exported for an RDB writer.
 //
+// The encoder writes what Redis 7.0 writes (RDB version 10): Writer makes
+// whole files (header, AUX fields, FUNCTION2, SELECTDB/RESIZEDB, keys with
+// EXPIRETIME_MS, EOF, CRC64) and Dump makes DUMP payloads; both embed
+// ObjectWriter, which streams values element by element (StartHash,
+// HashField..., EndHash) and assembles in memory only the compact
+// encodings, bounded by Limits. Lists and streams announce their node
+// count first, so they take a ListPlan or StreamPlan made in a first pass
+// over the elements. Encodings, node packing, string encodings and LZF
+// make Redis 7.0.15's choices, so a DUMP of the same contents is byte for
+// byte Redis's, except the member order of hash tables (RDB_TYPE_SET,
+// RDB_TYPE_HASH), which is the caller's.
+//
 // Bad input never panics: every failure is an error wrapping ErrCorrupt or
 // ErrUnsupported that names what was being read and the byte offset.
 package rdb
