@@ -37,6 +37,7 @@ type Client struct {
 	libVer  string
 	authed  bool
 	user    string
+	u       *aclUser // nil: the default user
 
 	created time.Time
 	lastCmd atomic.Int64 // unix nanos of the last command

@@ -67,6 +67,7 @@ type Server struct {
 	runID          string
 	blocked        blockers
 	scripting      scripting
+	acl            *acl
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -92,6 +93,10 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	s.rcmds = loadRedisCommands()
 	s.cmds = commandTable{}
 	s.registerAll()
+	if err := s.initACL(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.loadFunctions(); err != nil {
 		db.Close()
 		return nil, err
@@ -131,6 +136,7 @@ func (s *Server) registerAll() {
 	s.registerScripting()
 	s.registerLists()
 	s.registerHashes()
+	s.registerACL()
 }
 
 func (s *Server) updateLimits() {
@@ -266,7 +272,7 @@ func (s *Server) accept(conn redcon.Conn) bool {
 	if nc.LocalAddr() != nil && nc.LocalAddr().Network() == "unix" {
 		c.addr = "/unixsocket:0"
 	}
-	c.authed = s.cfg.String("requirepass") == ""
+	c.authed = !s.acl.defaultNeedsAuth()
 	if !c.authed && c.guard != nil {
 		// Redis 7.0 bounds what an unauthenticated client may send.
 		c.guard.SetAuthRequired(true)
@@ -365,7 +371,7 @@ func (s *Server) handleOne(c *Client, rc redcon.Command) {
 // commit with its neighbours in the pipeline: what call would run through
 // exec's write path with nothing to do before or after it.
 func (s *Server) batchable(c *Client, args [][]byte) bool {
-	if c.multi || !c.authed || c.replyMode != replyOn || s.hasMonitors.Load() || len(args) == 0 {
+	if c.multi || !c.authed || !c.aclFree() || c.replyMode != replyOn || s.hasMonitors.Load() || len(args) == 0 {
 		return false
 	}
 	cmd, errText := s.cmds.lookup(args)
@@ -431,8 +437,11 @@ func (s *Server) call(c *Client) {
 	}
 	name := cmd.name
 	c.cmdName.Store(&name)
-	if !c.authed && !cmd.has(flagNoAuth) {
+	if s.authRequired(c) && !cmd.has(flagNoAuth) {
 		s.reject(c, cmd, "NOAUTH Authentication required.")
+		return
+	}
+	if !s.aclCheck(c, cmd) {
 		return
 	}
 	if c.multi && !isMultiControl(cmd.name) {
