@@ -1116,10 +1116,49 @@ func (s *Server) aclCheck(c *Client, cmd *command) bool {
 		text = "NOPERM this user has no permissions to access one of the channels used as arguments"
 	}
 	a.addLog(c, r, obj, name)
+	if c.multi && cmd.name == "exec" {
+		// execCommandAbort.
+		c.multi, c.multiErr, c.queue = false, false, nil
+		s.unwatchAll(c)
+		s.reject(c, cmd, "EXECABORT Transaction discarded because of: "+text)
+		return false
+	}
 	if c.multi {
 		c.multiErr = true
 	}
 	s.reject(c, cmd, text)
+	return false
+}
+
+// aclExecCheck re-checks a queued command when EXEC runs it (the rules may
+// have changed since it was queued), answering Redis's error if denied.
+func (s *Server) aclExecCheck(c *Client) bool {
+	a := s.acl
+	a.mu.RLock()
+	u := c.aclUser()
+	ac := a.t.byName[c.cmd.name]
+	if u.unrestricted() || ac == nil {
+		a.mu.RUnlock()
+		return true
+	}
+	r, idx := a.checkUser(u, ac, c.args)
+	name := u.name
+	a.mu.RUnlock()
+	if r == aclOK {
+		return true
+	}
+	reason, obj := "no permission to execute the command or subcommand", ac.fullname
+	switch r {
+	case aclDeniedKey:
+		reason, obj = "no permission to touch the specified keys", string(c.args[idx])
+	case aclDeniedChannel:
+		reason, obj = "no permission to access one of the channels used as arguments", string(c.args[idx])
+	}
+	multi := c.multi
+	c.multi = true
+	a.addLog(c, r, obj, name)
+	c.multi = multi
+	c.errReply("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + reason)
 	return false
 }
 

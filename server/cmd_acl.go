@@ -74,9 +74,7 @@ func cmdACLSetuser(c *Client) {
 	}
 	merged, bad := mergeSelectorArgs(ops)
 	if merged == nil && bad >= 0 {
-		// Redis indexes argv with the position among the rules (a quirk
-		// kept for identical replies).
-		c.errReply(fmt.Sprintf("ERR Unmatched parenthesis in acl selector starting at '%s'.", c.args[bad]))
+		c.errReply(fmt.Sprintf("ERR Unmatched parenthesis in acl selector starting at '%s'.", c.args[bad+3]))
 		return
 	}
 	a.mu.Lock()
