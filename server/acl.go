@@ -1097,6 +1097,13 @@ func (s *Server) aclCheck(c *Client, cmd *command) bool {
 		a.mu.RUnlock()
 		return true // a redpebble-only command: no Redis metadata to check against
 	}
+	if cmd.name == "debug" {
+		// Redis refuses a protected DEBUG before the ACL check.
+		if v := s.cfg.String("enable-debug-command"); v == "no" || (v == "local" && !isLocal(c)) {
+			a.mu.RUnlock()
+			return true
+		}
+	}
 	r, idx := a.checkUser(u, ac, c.args)
 	name := u.name
 	a.mu.RUnlock()

@@ -493,7 +493,11 @@ func (s *Server) loadACLFile(path string) error {
 		}
 		for _, op := range merged {
 			if err := a.setUser(u, strings.Trim(op, "\t\r\n")); err != nil {
-				fmt.Fprintf(&errs, "%s:%d: %s. ", path, ln, err)
+				if err == errACLNoEnt {
+					fmt.Fprintf(&errs, "%s:%d: Error in applying operation '%s': %s. ", path, ln, op, err)
+				} else {
+					fmt.Fprintf(&errs, "%s:%d: %s. ", path, ln, err)
+				}
 			}
 		}
 	}

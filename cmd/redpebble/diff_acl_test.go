@@ -340,7 +340,19 @@ func TestACLConfigUsers(t *testing.T) {
 	requireBinary(t)
 	conf := []string{"requirepass foo", "user alice on >pw ~k* +get", "user default on nopass ~* &* +@all -debug"}
 	ref := redistest.StartRedis(t, conf...)
-	sut := startUnderTest(t, t.TempDir(), false, conf...)
+	var sut *redistest.Server
+	if againstRedis() {
+		sut = startUnderTest(t, t.TempDir(), false, conf...)
+	} else {
+		// As redis-server's command line: the words after --user are its rules.
+		var args []string
+		for _, l := range conf {
+			f := strings.Fields(l)
+			args = append(args, "--"+f[0])
+			args = append(args, f[1:]...)
+		}
+		sut = redistest.StartRedpebble(t, redistest.BuildRedpebble(t), t.TempDir(), args...)
+	}
 	d := &aclDiffer{t: t, ref: redistest.Dial(t, ref.Addr), sut: redistest.Dial(t, sut.Addr)}
 	d.words("ACL", "LIST")
 	d.exact("DEBUG", "SLEEP", "0")
