@@ -286,6 +286,12 @@ func (s *Server) accept(conn redcon.Conn) bool {
 	}
 	s.clients[c.id] = c
 	s.mu.Unlock()
+	if s.refuseProtected(c, nc) {
+		s.mu.Lock()
+		delete(s.clients, c.id)
+		s.mu.Unlock()
+		return false
+	}
 	conn.SetContext(c)
 	return true
 }
