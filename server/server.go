@@ -202,6 +202,14 @@ func (s *Server) Listen() error {
 			lns = append(lns, ln)
 		}
 	}
+	tlsLns, err := s.listenTLS()
+	if err != nil {
+		for _, l := range lns {
+			l.Close()
+		}
+		return err
+	}
+	lns = append(lns, tlsLns...)
 	if path := s.cfg.String("unixsocket"); path != "" {
 		os.Remove(path)
 		ln, err := net.Listen("unix", path)
