@@ -39,6 +39,8 @@ type Client struct {
 	user    string
 	u       *aclUser // nil: the default user
 
+	softLimitSince time.Time // when the output first went over the soft limit
+
 	created time.Time
 	lastCmd atomic.Int64 // unix nanos of the last command
 	cmdName atomic.Pointer[string]

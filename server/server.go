@@ -68,6 +68,7 @@ type Server struct {
 	blocked        blockers
 	scripting      scripting
 	acl            *acl
+	normalOBL      atomic.Pointer[outputLimit]
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -103,6 +104,8 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	}
 	s.updateLimits()
 	s.hookConfig()
+	s.loadOutputLimit()
+	s.cfg.OnChange("client-output-buffer-limit", func(string) error { s.loadOutputLimit(); return nil })
 	db.SetOnCommit(s.onCommit)
 	s.activeExpireOn.Store(true)
 	go s.cron()
@@ -337,6 +340,7 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 			}
 			if j-i >= 2 {
 				s.callGroup(c, cmds[i:j])
+				s.enforceOutputLimit(c)
 				i = j
 				continue
 			}
@@ -366,6 +370,7 @@ func (s *Server) handleOne(c *Client, rc redcon.Command) {
 	c.args = rc.Args
 	mark := len(c.out)
 	s.call(c)
+	s.enforceOutputLimit(c)
 	if len(c.out) > mark {
 		switch c.replyMode {
 		case replyOn:
