@@ -1094,8 +1094,13 @@ func (s *Server) aclCheck(c *Client, cmd *command) bool {
 	}
 	ac := a.t.byName[cmd.name]
 	if ac == nil {
-		a.mu.RUnlock()
-		return true // a redpebble-only command: no Redis metadata to check against
+		// A subcommand Redis 7.0 lacks (CLIENT SETINFO) is checked as its
+		// parent; other redpebble-only commands have nothing to check.
+		parent, _, isSub := strings.Cut(cmd.name, "|")
+		if ac = a.t.byName[parent]; !isSub || ac == nil {
+			a.mu.RUnlock()
+			return true
+		}
 	}
 	if cmd.name == "debug" {
 		// Redis refuses a protected DEBUG before the ACL check.
@@ -1213,6 +1218,9 @@ func (c *Client) setDefaultAuth() {
 	c.u = nil
 	c.user = "default"
 	c.authed = !c.s.acl.defaultNeedsAuth()
+	if !c.authed && c.guard != nil {
+		c.guard.SetAuthRequired(true)
+	}
 }
 
 // defaultNeedsPass reports whether the default user has passwords (is not

@@ -138,7 +138,7 @@ func (s *Server) killUsers(c *Client, users []*aclUser) {
 	}
 	s.mu.Unlock()
 	for _, cl := range victims {
-		if cl == c {
+		if c != nil && cl == c {
 			c.closing = true
 			continue
 		}
@@ -266,7 +266,7 @@ func cmdACLLoad(c *Client) {
 		c.errReply(errNoACLFile)
 		return
 	}
-	if err := c.s.loadACLFile(path); err != nil {
+	if err := c.s.loadACLFile(path, c); err != nil {
 		c.errReply("ERR " + err.Error())
 		return
 	}
@@ -435,15 +435,17 @@ func (s *Server) loadUsers() error {
 		}
 	}
 	if path != "" {
-		if err := s.loadACLFile(path); err != nil {
+		if err := s.loadACLFile(path, nil); err != nil {
 			return fmt.Errorf("Aborting Redis startup because of ACL errors: %s", err)
 		}
 	}
 	return nil
 }
 
-// loadACLFile is ACLLoadFromFile: all or nothing.
-func (s *Server) loadACLFile(path string) error {
+// loadACLFile is ACLLoadFromFile: all or nothing. As in Redis, the clients
+// of every replaced user but default are disconnected (c, running ACL LOAD,
+// after its reply).
+func (s *Server) loadACLFile(path string, c *Client) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *os.PathError
@@ -520,7 +522,7 @@ func (s *Server) loadACLFile(path string) error {
 			gone = append(gone, u)
 		}
 	}
-	s.killUsers(nil, gone)
+	s.killUsers(c, gone)
 	return nil
 }
 
