@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math/rand"
 	"os"
 	"path/filepath"
 	"slices"
@@ -359,4 +360,61 @@ func TestACLConfigUsers(t *testing.T) {
 	d.exact("AUTH", "alice", "pw")
 	d.exact("GET", "k")
 	d.exact("GET", "x")
+}
+
+// TestDiffACLRandomRules applies random rule sequences (categories,
+// commands, subcommands, first-args, key and channel patterns, passwords)
+// to a user on both servers and compares the described rules word for word
+// and the permission answers of ACL DRYRUN.
+func TestDiffACLRandomRules(t *testing.T) {
+	requireBinary(t)
+	ref := redistest.StartRedis(t)
+	sut := startUnderTest(t, t.TempDir(), false)
+	d := &aclDiffer{t: t, ref: redistest.Dial(t, ref.Addr), sut: redistest.Dial(t, sut.Addr)}
+	seed := envInt(t, "REDPEBBLE_DIFF_SEED", diffDefaultSeed)
+	rng := rand.New(rand.NewSource(seed))
+	n := envInt(t, "REDPEBBLE_ACL_DIFF_N", 300)
+	t.Logf("seed %d (REDPEBBLE_DIFF_SEED), %d rule sets (REDPEBBLE_ACL_DIFF_N)", seed, n)
+	cats := []string{"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog",
+		"geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting", "all"}
+	cmds := []string{"get", "set", "del", "config", "config|get", "config|set", "client", "client|id", "client|kill", "debug",
+		"flushall", "keys", "lpush", "hset", "zadd", "xadd", "publish", "subscribe", "eval", "select", "acl", "acl|whoami",
+		"object|encoding", "memory", "info", "ping", "auth", "hello", "multi", "exec", "blpop", "sort", "migrate"}
+	rule := func() string {
+		switch rng.Intn(12) {
+		case 0, 1, 2:
+			return []string{"+@", "-@"}[rng.Intn(2)] + cats[rng.Intn(len(cats))]
+		case 3, 4, 5:
+			return []string{"+", "-"}[rng.Intn(2)] + cmds[rng.Intn(len(cmds))]
+		case 6:
+			return "+" + []string{"select|0", "select|1", "debug|sleep", "get|x"}[rng.Intn(4)]
+		case 7:
+			return []string{"~", "%R~", "%W~", "%RW~", "&"}[rng.Intn(5)] + []string{"a*", "b", "*", "k?"}[rng.Intn(4)]
+		case 8:
+			return []string{"allkeys", "resetkeys", "allchannels", "resetchannels", "allcommands", "nocommands"}[rng.Intn(6)]
+		case 9:
+			return []string{">p1", ">p2", "<p1", "nopass", "resetpass", "on", "off"}[rng.Intn(7)]
+		case 10:
+			return []string{"(~x +get)", "(+@read %W~w*)", "clearselectors"}[rng.Intn(3)]
+		}
+		return "reset"
+	}
+	probes := [][]string{{"get", "a1"}, {"get", "b"}, {"set", "k1", "v"}, {"set", "a1", "v", "GET"}, {"lpush", "b", "x"},
+		{"config", "get", "x"}, {"config", "set", "x", "y"}, {"select", "1"}, {"select", "2"}, {"debug", "sleep", "0"},
+		{"client", "id"}, {"del", "a1", "b"}, {"keys", "*"}, {"ping"}, {"object", "encoding", "a"}}
+	for i := int64(0); i < n; i++ {
+		args := []string{"ACL", "SETUSER", "r"}
+		if rng.Intn(4) == 0 {
+			args = append(args, "reset")
+		}
+		for j := rng.Intn(6) + 1; j > 0; j-- {
+			args = append(args, rule())
+		}
+		d.exact(args...)
+		d.words("ACL", "GETUSER", "r")
+		d.words("ACL", "LIST")
+		p := probes[rng.Intn(len(probes))]
+		d.exact(append([]string{"ACL", "DRYRUN", "r"}, p...)...)
+	}
+	t.Logf("%d commands compared", d.n)
 }
