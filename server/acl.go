@@ -1268,3 +1268,33 @@ func (s *Server) initACL() error {
 	})
 	return nil
 }
+
+var redacted = []byte("(redacted)")
+
+// redactArgs returns args as MONITOR may show them: the credentials of AUTH
+// and HELLO ... AUTH replaced by "(redacted)" (redactClientCommandArgument).
+func redactArgs(cmd *command, args [][]byte) [][]byte {
+	switch cmd.name {
+	case "auth":
+		out := append([][]byte(nil), args...)
+		for i := 1; i < len(out); i++ {
+			out[i] = redacted
+		}
+		return out
+	case "hello":
+		var out [][]byte
+		for i := 2; i < len(args); i++ {
+			if strings.EqualFold(string(args[i]), "auth") && i+2 < len(args) {
+				if out == nil {
+					out = append([][]byte(nil), args...)
+				}
+				out[i+1], out[i+2] = redacted, redacted
+				i += 2
+			}
+		}
+		if out != nil {
+			return out
+		}
+	}
+	return args
+}

@@ -469,7 +469,7 @@ func (s *Server) call(c *Client) {
 		return
 	}
 	if s.hasMonitors.Load() && !cmd.has(flagSkipMonitor) && !cmd.has(flagAdmin) {
-		s.feedMonitors(c, c.args)
+		s.feedMonitors(c, redactArgs(cmd, c.args))
 	}
 	s.exec(c, cmd)
 	s.recordCall(cmd, time.Since(now))
