@@ -1085,6 +1085,9 @@ func (c *Client) aclFree() bool {
 // aclCheck is processCommand's ACL check: it answers and logs a denial and
 // returns false, or returns true.
 func (s *Server) aclCheck(c *Client, cmd *command) bool {
+	if c.fromMaster {
+		return true // the master's stream has no user (c->user == NULL in Redis)
+	}
 	a := s.acl
 	a.mu.RLock()
 	u := c.aclUser()
@@ -1145,6 +1148,9 @@ func (s *Server) aclCheck(c *Client, cmd *command) bool {
 // aclExecCheck re-checks a queued command when EXEC runs it (the rules may
 // have changed since it was queued), answering Redis's error if denied.
 func (s *Server) aclExecCheck(c *Client) bool {
+	if c.fromMaster {
+		return true
+	}
 	a := s.acl
 	a.mu.RLock()
 	u := c.aclUser()
