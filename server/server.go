@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log"
@@ -69,6 +70,7 @@ type Server struct {
 	scripting      scripting
 	acl            *acl
 	normalOBL      atomic.Pointer[outputLimit]
+	tlsCfg         atomic.Pointer[tls.Config]
 }
 
 // New opens the store in the configured dir and builds the server. Call

@@ -136,6 +136,11 @@ func (s *Server) listenTLS() ([]net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.tlsCfg.Store(tc)
+	s.hookTLS()
+	// Every handshake takes the current configuration, so CONFIG SET of the
+	// tls-* directives applies to new connections.
+	tc = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return s.tlsCfg.Load(), nil }}
 	var lns []net.Listener
 	for _, addr := range s.cfg.Strings("bind") {
 		optional := strings.HasPrefix(addr, "-")
@@ -153,4 +158,21 @@ func (s *Server) listenTLS() ([]net.Listener, error) {
 		lns = append(lns, tls.NewListener(ln, tc))
 	}
 	return lns, nil
+}
+
+// hookTLS makes CONFIG SET of the TLS directives rebuild the configuration
+// (tlsConfigure): a configuration that does not load refuses the CONFIG SET.
+func (s *Server) hookTLS() {
+	for _, name := range []string{"tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-auth-clients",
+		"tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers"} {
+		s.cfg.OnChange(name, func(string) error {
+			tc, err := s.tlsConfig()
+			if err != nil {
+				s.log.Printf("Failed to update TLS configuration: %v", err)
+				return errors.New("Unable to update TLS configuration. Check server logs.")
+			}
+			s.tlsCfg.Store(tc)
+			return nil
+		})
+	}
 }

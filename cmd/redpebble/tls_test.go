@@ -104,8 +104,17 @@ func TestTLS(t *testing.T) {
 			if got := string(redistest.Dial(t, sut.Addr).Do("GET", "k")); got != "$8\r\nover-tls\r\n" {
 				t.Fatalf("plain GET: %q", got)
 			}
-			if got := string(redistest.Dial(t, sut.Addr).Do("CONFIG", "GET", "tls-auth-clients")); !strings.Contains(got, mode) {
+			ctl := redistest.Dial(t, sut.Addr)
+			if got := string(ctl.Do("CONFIG", "GET", "tls-auth-clients")); !strings.Contains(got, mode) {
 				t.Fatalf("CONFIG GET tls-auth-clients: %q", got)
+			}
+			// CONFIG SET applies to new connections; a broken one is refused.
+			ctl.MustOK("CONFIG", "SET", "tls-auth-clients", "no")
+			if out, _ := run(port, "GET", "k"); out != "over-tls" {
+				t.Fatalf("GET over TLS after tls-auth-clients no: %q", out)
+			}
+			if got := string(ctl.Do("CONFIG", "SET", "tls-cert-file", f("nosuch.crt"))); !strings.HasPrefix(got, "-ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to update TLS configuration.") {
+				t.Fatalf("CONFIG SET of a missing certificate: %q", got)
 			}
 		})
 	}
