@@ -49,6 +49,7 @@ const (
 	ksUpdate
 	ksIncomplete
 	ksVariable
+	ksNotKey
 )
 
 type keySpec struct {
@@ -147,7 +148,12 @@ func parseKeySpecs(info string) []keySpec {
 				ks.flags |= ksIncomplete
 			case "variable_flags":
 				ks.flags |= ksVariable
+			case "not_key":
+				ks.flags |= ksNotKey
 			}
+		}
+		if ks.flags&ksNotKey != 0 {
+			continue // shard channels: not keys for ACLs (GET_KEYSPEC_DEFAULT)
 		}
 		bs := pairsOf(m["begin_search"])
 		spec := pairsOf(bs["spec"])
@@ -972,7 +978,37 @@ func (s *aclSelector) checkCmd(cmd *aclCmd, args [][]byte, keys []keyRef) (int, 
 			}
 		}
 	}
+	if !s.allChannels {
+		first, all, pattern := channelArgs(cmd.fullname)
+		if first > 0 {
+			last := len(args) - 1
+			if !all {
+				last = first
+			}
+			for i := first; i <= last && i < len(args); i++ {
+				if !checkChannelList(s.channels, args[i], pattern) {
+					return aclDeniedChannel, i
+				}
+			}
+		}
+	}
 	return aclOK, 0
+}
+
+// channelArgs is the part of getChannelsFromCommand the ACL check uses
+// (publish and subscribe channels; unsubscribing is always allowed): the
+// first channel argument, whether all the following ones are channels too,
+// and whether they are patterns.
+func channelArgs(name string) (first int, all, pattern bool) {
+	switch name {
+	case "publish", "spublish":
+		return 1, false, false
+	case "subscribe", "ssubscribe":
+		return 1, true, false
+	case "psubscribe":
+		return 1, true, true
+	}
+	return 0, false, false
 }
 
 // unrestricted reports whether u may run anything on any key and channel.
@@ -1182,8 +1218,11 @@ func (s *Server) aclExecCheck(c *Client) bool {
 
 // channelAllowed reports whether c's user may use channel (isPattern: a
 // PSUBSCRIBE pattern, matched literally against the ACL patterns), as
-// ACLUserCheckChannelPerm. Pub/sub commands call it and, on false, log the
-// denial with aclDenyChannel and answer errNoPermChannel.
+// ACLUserCheckChannelPerm. PUBLISH, SPUBLISH, SUBSCRIBE, SSUBSCRIBE and
+// PSUBSCRIBE are already checked before they run (as in processCommand), as
+// soon as they are in the command table; other code that needs the answer
+// (e.g. killing subscribers whose permissions were revoked) calls this, and
+// aclDenyChannel logs and answers a denial.
 func (c *Client) channelAllowed(channel []byte, isPattern bool) bool {
 	a := c.s.acl
 	a.mu.RLock()

@@ -200,6 +200,7 @@ func TestDiffACL(t *testing.T) {
 	d.exact("ACL", "SETUSER", "u1", "on", ">pw", "~k*", "%R~r*", "%W~w*", "-@all", "+get", "+set", "+lpush", "+mget",
 		"+del", "+acl", "+client|id", "+lmpop", "+eval", "+multi", "+exec", "+select|1", "+object|encoding", "+hset")
 	d.words("ACL", "LIST")
+	d.exact("ACL", "SETUSER", "c1", "on", "nopass", "+@all", "resetchannels", "&news.*")
 	d.exact("ACL", "LOG", "RESET")
 	u.exact("AUTH", "u1", "bad")
 	u.exact("AUTH", "nouser", "bad")
@@ -214,6 +215,9 @@ func TestDiffACL(t *testing.T) {
 		{"ACL", "WHOAMI"}, {"ACL", "DRYRUN", "u1", "get", "x"}, {"ACL", "DRYRUN", "u1", "get", "k"},
 		{"ACL", "DRYRUN", "u1", "incr", "k"}, {"ACL", "DRYRUN", "nosuch", "get", "k"}, {"ACL", "DRYRUN", "u1", "nosuch", "k"},
 		{"ACL", "DRYRUN", "u1", "get"}, {"ACL", "DRYRUN", "u1", "set", "w1", "v"}, {"ACL", "DRYRUN", "default", "flushall"},
+		{"ACL", "DRYRUN", "c1", "publish", "news.x", "m"}, {"ACL", "DRYRUN", "c1", "publish", "other", "m"},
+		{"ACL", "DRYRUN", "c1", "subscribe", "news.a", "other"}, {"ACL", "DRYRUN", "c1", "psubscribe", "news.*"},
+		{"ACL", "DRYRUN", "c1", "psubscribe", "news.a"}, {"ACL", "DRYRUN", "c1", "unsubscribe", "other"},
 		{"MULTI"}, {"GET", "x"}, {"GET", "k"}, {"EXEC"},
 		{"MULTI"}, {"GET", "k"}, {"INCR", "k"}, {"EXEC"},
 		{"MULTI"}, {"GET", "k"}, {"SET", "k", "1"},
@@ -401,7 +405,9 @@ func TestDiffACLRandomRules(t *testing.T) {
 	}
 	probes := [][]string{{"get", "a1"}, {"get", "b"}, {"set", "k1", "v"}, {"set", "a1", "v", "GET"}, {"lpush", "b", "x"},
 		{"config", "get", "x"}, {"config", "set", "x", "y"}, {"select", "1"}, {"select", "2"}, {"debug", "sleep", "0"},
-		{"client", "id"}, {"del", "a1", "b"}, {"keys", "*"}, {"ping"}, {"object", "encoding", "a"}}
+		{"client", "id"}, {"del", "a1", "b"}, {"keys", "*"}, {"ping"}, {"object", "encoding", "a"},
+		{"publish", "a1", "m"}, {"publish", "k?", "m"}, {"subscribe", "b", "a1", "zz"}, {"psubscribe", "a*", "k?"},
+		{"psubscribe", "*"}, {"unsubscribe", "zz"}, {"ssubscribe", "b"}, {"spublish", "a9", "m"}}
 	for i := int64(0); i < n; i++ {
 		args := []string{"ACL", "SETUSER", "r"}
 		if rng.Intn(4) == 0 {
