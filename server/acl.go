@@ -1247,9 +1247,9 @@ func (c *Client) aclDenyChannel(channel []byte) {
 func (c *Client) authenticate(user, pass string) bool {
 	a := c.s.acl
 	if a.checkCredentials(user, pass) {
-		a.mu.RLock()
+		a.mu.Lock() // c.u is read by killUsers from other goroutines under a.mu
 		c.u = a.users[user]
-		a.mu.RUnlock()
+		a.mu.Unlock()
 		c.user = user
 		c.setAuthed()
 		return true
@@ -1260,7 +1260,9 @@ func (c *Client) authenticate(user, pass string) bool {
 
 // setDefaultAuth is clientSetDefaultAuth.
 func (c *Client) setDefaultAuth() {
+	c.s.acl.mu.Lock()
 	c.u = nil
+	c.s.acl.mu.Unlock()
 	c.user = "default"
 	c.authed = !c.s.acl.defaultNeedsAuth()
 	if !c.authed && c.guard != nil {

@@ -130,12 +130,14 @@ func (s *Server) killUsers(c *Client, users []*aclUser) {
 		set[u] = true
 	}
 	s.mu.Lock()
+	s.acl.mu.RLock()
 	var victims []*Client
 	for _, cl := range s.clients {
 		if cl.u != nil && set[cl.u] {
 			victims = append(victims, cl)
 		}
 	}
+	s.acl.mu.RUnlock()
 	s.mu.Unlock()
 	for _, cl := range victims {
 		if c != nil && cl == c {
