@@ -40,6 +40,9 @@ type Client struct {
 	u       *aclUser // nil: the default user
 
 	softLimitSince time.Time // when the output first went over the soft limit
+	// parked is set while the client waits in a blocking command: the idle
+	// timeout does not apply then (clientsCronHandleTimeout).
+	parked atomic.Bool
 
 	created time.Time
 	lastCmd atomic.Int64 // unix nanos of the last command

@@ -63,3 +63,10 @@ func (s *Server) enforceOutputLimit(c *Client) {
 	}
 	c.closing = true
 }
+
+// waitParked is waitBlocked with c marked as blocked for the idle timeout.
+func (s *Server) waitParked(c *Client) bool {
+	c.parked.Store(true)
+	defer c.parked.Store(false)
+	return s.waitBlocked(c)
+}

@@ -506,7 +506,7 @@ func (s *Server) exec(c *Client, cmd *command) {
 	mark := len(c.out)
 	for {
 		s.exec1(c, cmd, mark)
-		if !c.blocking || !s.waitBlocked(c) {
+		if !c.blocking || !s.waitParked(c) {
 			break
 		}
 		c.args = c.blockArgs
@@ -655,7 +655,7 @@ func (s *Server) closeIdle(limit time.Duration) {
 	s.mu.Lock()
 	var idle []*Client
 	for _, c := range s.clients {
-		if now.Sub(time.Unix(0, c.lastCmd.Load())) > limit {
+		if now.Sub(time.Unix(0, c.lastCmd.Load())) > limit && !c.parked.Load() {
 			idle = append(idle, c)
 		}
 	}

@@ -93,6 +93,18 @@ func TestIdleTimeout(t *testing.T) {
 			if d := time.Since(start); d < time.Second {
 				t.Fatalf("idle client closed after %v, before the 1s timeout", d)
 			}
+			// A client blocked in BLPOP is not idle.
+			blocked := redistest.Dial(t, srv.Addr)
+			blocked.Send("BLPOP", "idle-list", "0")
+			blocked.Flush()
+			time.Sleep(2500 * time.Millisecond)
+			pusher := redistest.Dial(t, srv.Addr)
+			if got := string(pusher.Do("LPUSH", "idle-list", "x")); got != ":1\r\n" {
+				t.Fatalf("LPUSH: %q", got)
+			}
+			if got := string(blocked.Receive()); got != "*2\r\n$9\r\nidle-list\r\n$1\r\nx\r\n" {
+				t.Fatalf("blocked client after the idle timeout: %q", got)
+			}
 		})
 	}
 }
