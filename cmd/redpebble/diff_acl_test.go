@@ -60,6 +60,27 @@ func (d *aclDiffer) words(args ...string) {
 	}
 }
 
+// pipeline sends cmds in one write to each server and compares the
+// concatenated replies.
+func (d *aclDiffer) pipeline(cmds ...[]string) {
+	d.t.Helper()
+	d.n += len(cmds)
+	read := func(c *redistest.Conn) string {
+		for _, cmd := range cmds {
+			c.Send(cmd...)
+		}
+		c.Flush()
+		var b strings.Builder
+		for range cmds {
+			b.Write(c.Receive())
+		}
+		return b.String()
+	}
+	if r, s := read(d.ref), read(d.sut); r != s {
+		d.t.Errorf("MISMATCH (pipeline) %q\n  redis-server: %q\n  under test:   %q", cmds, r, s)
+	}
+}
+
 // set compares arrays as sets of strings (ACL CAT <category> walks the
 // command dict in hash order).
 func (d *aclDiffer) set(args ...string) {
@@ -378,6 +399,10 @@ func TestDiffACLRandomRules(t *testing.T) {
 	seed := envInt(t, "REDPEBBLE_DIFF_SEED", diffDefaultSeed)
 	rng := rand.New(rand.NewSource(seed))
 	n := envInt(t, "REDPEBBLE_ACL_DIFF_N", 300)
+	execProbes := [][]string{{"get", "a1"}, {"get", "b"}, {"set", "k1", "v"}, {"set", "a1", "v", "GET"}, {"lpush", "bl", "x"},
+		{"config", "get", "maxclients"}, {"config", "set", "x", "y"}, {"select", "1"}, {"select", "0"}, {"del", "a1", "b"},
+		{"keys", "k1"}, {"ping"}, {"object", "encoding", "k1"}, {"hset", "a2", "f", "v"}, {"mset", "a3", "1", "k3", "2"},
+		{"incr", "k9"}, {"acl", "whoami"}, {"flushall"}}
 	t.Logf("seed %d (REDPEBBLE_DIFF_SEED), %d rule sets (REDPEBBLE_ACL_DIFF_N)", seed, n)
 	cats := []string{"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog",
 		"geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting", "all"}
@@ -421,6 +446,22 @@ func TestDiffACLRandomRules(t *testing.T) {
 		d.words("ACL", "LIST")
 		p := probes[rng.Intn(len(probes))]
 		d.exact(append([]string{"ACL", "DRYRUN", "r"}, p...)...)
+		if i%5 != 0 {
+			continue
+		}
+		// Run a pipeline of probes as r for real (the checks of the
+		// command path, pipelined writes included).
+		d.exact("ACL", "SETUSER", "r", "on", "nopass")
+		pr := &aclDiffer{t: t, ref: redistest.Dial(t, ref.Addr), sut: redistest.Dial(t, sut.Addr)}
+		pr.exact("AUTH", "r", "x")
+		var pipe [][]string
+		for j := rng.Intn(4) + 1; j > 0; j-- {
+			pipe = append(pipe, execProbes[rng.Intn(len(execProbes))])
+		}
+		pr.pipeline(pipe...)
+		pr.ref.Close()
+		pr.sut.Close()
+		d.n += pr.n
 	}
 	t.Logf("%d commands compared", d.n)
 }
