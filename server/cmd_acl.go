@@ -8,7 +8,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/redpebble/redpebble/server/config"
 )
 
 func (s *Server) registerACL() {
@@ -466,15 +469,9 @@ func (s *Server) loadACLFile(path string, c *Client) error {
 		if line == "" {
 			continue
 		}
-		var argv []string
-		for _, f := range strings.Split(line, " ") {
-			if f != "" {
-				argv = append(argv, f)
-			}
-		}
-		if len(argv) == 0 {
-			continue
-		}
+		// sdssplitlen on single spaces: runs of spaces give empty rules
+		// (no-ops), as in Redis.
+		argv := strings.Split(line, " ")
 		if argv[0] != "user" || len(argv) < 2 {
 			fmt.Fprintf(&errs, "%s:%d should start with user keyword followed by the username. ", path, ln)
 			continue
@@ -553,4 +550,37 @@ func syscallText(err error) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func init() {
+	config.ValidateUser = validateUserLine
+}
+
+var validationACL struct {
+	once sync.Once
+	a    *acl
+}
+
+// validateUserLine is ACLAppendUserForLoading's check of a configuration
+// "user" line: duplicates, unmatched selector parentheses and rule syntax
+// (an unknown command or category is reported later, when the users load).
+func validateUserLine(line []string, earlier [][]string) error {
+	for _, e := range earlier {
+		if e[0] == line[0] {
+			return errACLAlready
+		}
+	}
+	merged, bad := mergeSelectorArgs(line[1:])
+	if merged == nil && bad >= 0 {
+		return errACLWrongFmt
+	}
+	validationACL.once.Do(func() { validationACL.a = newACL(loadRedisCommands(), false) })
+	a := validationACL.a
+	u := a.newUser(line[0])
+	for _, op := range merged {
+		if err := a.setUser(u, op); err != nil && err != errACLNoEnt {
+			return err
+		}
+	}
+	return nil
 }
