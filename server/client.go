@@ -38,6 +38,12 @@ type Client struct {
 	libVer  string
 	authed  bool
 	user    string
+	u       *aclUser // nil: the default user
+
+	softLimitSince time.Time // when the output first went over the soft limit
+	// parked is set while the client waits in a blocking command: the idle
+	// timeout does not apply then (clientsCronHandleTimeout).
+	parked atomic.Bool
 
 	created time.Time
 	lastCmd atomic.Int64 // unix nanos of the last command

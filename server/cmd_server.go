@@ -114,7 +114,7 @@ func cmdReset(c *Client) {
 	c.proto = resp.RESP2
 	c.name = ""
 	c.replyMode = replyOn
-	c.authed = c.s.cfg.String("requirepass") == ""
+	c.setDefaultAuth()
 	c.simple("RESET")
 }
 
@@ -141,11 +141,10 @@ func cmdHello(c *Client) {
 		opt := strings.ToUpper(string(c.args[i]))
 		switch {
 		case opt == "AUTH" && more >= 2:
-			if !c.s.checkAuth(string(c.args[i+1]), string(c.args[i+2])) {
+			if !c.authenticate(string(c.args[i+1]), string(c.args[i+2])) {
 				c.errReply(errWrongPass)
 				return
 			}
-			c.setAuthed()
 			i += 2
 		case opt == "SETNAME" && more >= 1:
 			name = string(c.args[i+1])
@@ -185,14 +184,6 @@ func cmdHello(c *Client) {
 	c.arrayLen(0)
 }
 
-func (s *Server) checkAuth(user, pass string) bool {
-	rp := s.cfg.String("requirepass")
-	if user != "default" {
-		return false
-	}
-	return rp == "" || pass == rp
-}
-
 func cmdAuth(c *Client) {
 	if len(c.args) > 3 {
 		c.errReply(errSyntax)
@@ -201,16 +192,14 @@ func cmdAuth(c *Client) {
 	user, pass := "default", string(c.args[1])
 	if len(c.args) == 3 {
 		user, pass = string(c.args[1]), string(c.args[2])
-	} else if c.s.cfg.String("requirepass") == "" {
+	} else if !c.s.acl.defaultNeedsPass() {
 		c.errReply("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 		return
 	}
-	if !c.s.checkAuth(user, pass) {
+	if !c.authenticate(user, pass) {
 		c.errReply(errWrongPass)
 		return
 	}
-	c.setAuthed()
-	c.user = user
 	c.ok()
 }
 

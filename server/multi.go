@@ -57,6 +57,9 @@ func cmdExec(c *Client) {
 			c.cmd = q.cmd
 			c.tx = tx
 			tx.SetNow(tx.Now())
+			if !c.s.aclExecCheck(c) {
+				continue
+			}
 			tx.SetNoteContext(c.noteContext())
 			q.cmd.fn(c)
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log"
@@ -70,6 +71,9 @@ type Server struct {
 	scripting      scripting
 	ps             psState // pub/sub and keyspace notifications (pubsub.go)
 	repl           replicaState
+	acl            *acl
+	normalOBL      atomic.Pointer[outputLimit]
+	tlsCfg         atomic.Pointer[tls.Config]
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -95,6 +99,10 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	s.rcmds = loadRedisCommands()
 	s.cmds = commandTable{}
 	s.registerAll()
+	if err := s.initACL(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.loadFunctions(); err != nil {
 		db.Close()
 		return nil, err
@@ -102,6 +110,8 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	s.updateLimits()
 	s.hookConfig()
 	s.initPubsub()
+	s.loadOutputLimit()
+	s.cfg.OnChange("client-output-buffer-limit", func(string) error { s.loadOutputLimit(); return nil })
 	db.SetOnCommit(s.onCommit)
 	s.activeExpireOn.Store(true)
 	go s.cron()
@@ -143,6 +153,7 @@ func (s *Server) registerAll() {
 	s.registerZsets()
 	s.registerBitmaps()
 	s.registerHLL()
+	s.registerACL()
 }
 
 func (s *Server) updateLimits() {
@@ -208,6 +219,14 @@ func (s *Server) Listen() error {
 			lns = append(lns, ln)
 		}
 	}
+	tlsLns, err := s.listenTLS()
+	if err != nil {
+		for _, l := range lns {
+			l.Close()
+		}
+		return err
+	}
+	lns = append(lns, tlsLns...)
 	if path := s.cfg.String("unixsocket"); path != "" {
 		os.Remove(path)
 		ln, err := net.Listen("unix", path)
@@ -279,7 +298,7 @@ func (s *Server) accept(conn redcon.Conn) bool {
 	if nc.LocalAddr() != nil && nc.LocalAddr().Network() == "unix" {
 		c.addr = "/unixsocket:0"
 	}
-	c.authed = s.cfg.String("requirepass") == ""
+	c.authed = !s.acl.defaultNeedsAuth()
 	if !c.authed && c.guard != nil {
 		// Redis 7.0 bounds what an unauthenticated client may send.
 		c.guard.SetAuthRequired(true)
@@ -293,6 +312,12 @@ func (s *Server) accept(conn redcon.Conn) bool {
 	}
 	s.clients[c.id] = c
 	s.mu.Unlock()
+	if s.refuseProtected(c, nc) {
+		s.mu.Lock()
+		delete(s.clients, c.id)
+		s.mu.Unlock()
+		return false
+	}
 	conn.SetContext(c)
 	return true
 }
@@ -340,6 +365,7 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 			}
 			if j-i >= 2 {
 				s.callGroup(c, cmds[i:j])
+				s.enforceOutputLimit(c)
 				i = j
 				continue
 			}
@@ -386,6 +412,7 @@ func (s *Server) handleOne(c *Client, rc redcon.Command) {
 	c.args = rc.Args
 	mark := len(c.out)
 	s.call(c)
+	s.enforceOutputLimit(c)
 	if len(c.out) > mark {
 		switch c.replyMode {
 		case replyOn:
@@ -405,7 +432,7 @@ func (s *Server) handleOne(c *Client, rc redcon.Command) {
 // commit with its neighbours in the pipeline: what call would run through
 // exec's write path with nothing to do before or after it.
 func (s *Server) batchable(c *Client, args [][]byte) bool {
-	if c.multi || !c.authed || c.replyMode != replyOn || s.hasMonitors.Load() || len(args) == 0 {
+	if c.multi || !c.authed || !c.aclFree() || c.replyMode != replyOn || s.hasMonitors.Load() || len(args) == 0 {
 		return false
 	}
 	cmd, errText := s.cmds.lookup(args)
@@ -472,8 +499,11 @@ func (s *Server) call(c *Client) {
 	}
 	name := cmd.name
 	c.cmdName.Store(&name)
-	if !c.authed && !cmd.has(flagNoAuth) {
+	if s.authRequired(c) && !cmd.has(flagNoAuth) {
 		s.reject(c, cmd, "NOAUTH Authentication required.")
+		return
+	}
+	if !s.aclCheck(c, cmd) {
 		return
 	}
 	if s.psReject(c, cmd) {
@@ -492,7 +522,7 @@ func (s *Server) call(c *Client) {
 		return
 	}
 	if s.hasMonitors.Load() && !cmd.has(flagSkipMonitor) && !cmd.has(flagAdmin) {
-		s.feedMonitors(c, c.args)
+		s.feedMonitors(c, redactArgs(cmd, c.args))
 	}
 	s.exec(c, cmd)
 	s.recordCall(cmd, time.Since(now))
@@ -527,7 +557,7 @@ func (s *Server) exec(c *Client, cmd *command) {
 	mark := len(c.out)
 	for {
 		s.exec1(c, cmd, mark)
-		if !c.blocking || !s.waitBlocked(c) {
+		if !c.blocking || !s.waitParked(c) {
 			break
 		}
 		c.args = c.blockArgs
@@ -678,7 +708,7 @@ func (s *Server) closeIdle(limit time.Duration) {
 	s.mu.Lock()
 	var idle []*Client
 	for _, c := range s.clients {
-		if now.Sub(time.Unix(0, c.lastCmd.Load())) > limit && !c.psSubscribed() {
+		if now.Sub(time.Unix(0, c.lastCmd.Load())) > limit && !c.psSubscribed() && !c.parked.Load() {
 			idle = append(idle, c)
 		}
 	}

@@ -45,6 +45,8 @@ type Config struct {
 	renames [][]string
 	hooks   map[*directive][]func(string) error
 	file    string // absolute path of the configuration file, if any
+	// userLines gives CONFIG REWRITE the current "user" lines (SetUserLines).
+	userLines func() []string
 
 	// Load-time state, used only while one goroutine parses.
 	fsys       fileSystem

@@ -273,6 +273,11 @@ func (c *Config) load(text, file string) error {
 			c.renames = append(c.renames, append([]string{}, args[1:]...))
 			c.warnIgnored("rename-command")
 		case name == "user" && len(args) >= 2:
+			if ValidateUser != nil {
+				if err := ValidateUser(args[1:], c.users); err != nil {
+					return fail(fmt.Sprintf("Error in user declaration '%s': %s", args[1], err))
+				}
+			}
 			c.users = append(c.users, append([]string{}, args[1:]...))
 		case name == "loadmodule" && len(args) >= 2:
 			return fail("redpebble cannot load Redis modules")

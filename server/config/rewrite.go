@@ -78,6 +78,11 @@ func (c *Config) readOldFile(path string) (*rewriteState, error) {
 		var d *directive
 		if err == nil && len(args) > 0 {
 			d = c.lookup(args[0])
+			if strings.EqualFold(args[0], "user") && c.userLines != nil {
+				st.lines = append(st.lines, line)
+				st.optionToLine["user"] = append(st.optionToLine["user"], len(st.lines)-1)
+				continue
+			}
 			switch strings.ToLower(args[0]) {
 			case "include", "user", "rename-command", "sentinel":
 				st.lines = append(st.lines, line)
@@ -131,6 +136,13 @@ func (d *directive) rewriteInto(st *rewriteState, v, def value) {
 // atomically (temporary file, fsync, rename), mode 0644.
 func (c *Config) Rewrite(path string) error {
 	c.mu.RLock()
+	userLinesFn := c.userLines
+	c.mu.RUnlock()
+	var userLines []string
+	if userLinesFn != nil {
+		userLines = userLinesFn()
+	}
+	c.mu.RLock()
 	st, err := c.readOldFile(path)
 	if err != nil {
 		c.mu.RUnlock()
@@ -138,6 +150,13 @@ func (c *Config) Rewrite(path string) error {
 	}
 	for _, d := range c.table {
 		d.rewriteInto(st, c.vals[d], c.defs[d])
+	}
+	if userLinesFn != nil {
+		// rewriteConfigUserOption: the users replace the old user lines.
+		for _, l := range userLines {
+			st.rewriteLine("user", l, true)
+		}
+		st.markProcessed("user")
 	}
 	c.mu.RUnlock()
 

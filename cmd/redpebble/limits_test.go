@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redpebble/redpebble/server/redistest"
+)
+
+// bothServers starts redis-server and redpebble with the same configuration.
+func bothServers(t *testing.T, conf ...string) map[string]*redistest.Server {
+	t.Helper()
+	requireBinary(t)
+	return map[string]*redistest.Server{
+		"redis-server": redistest.StartRedis(t, conf...),
+		"redpebble":    startUnderTest(t, t.TempDir(), false, conf...),
+	}
+}
+
+// rawSession connects, writes cmds in one go and reads until the server
+// closes the connection or goes quiet for a second.
+func rawSession(t *testing.T, addr string, cmds ...[]string) (string, bool) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var b []byte
+	for _, cmd := range cmds {
+		b = redistest.AppendCommand(b, cmd...)
+	}
+	c.Write(b)
+	var out strings.Builder
+	buf := make([]byte, 64<<10)
+	for {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := c.Read(buf)
+		out.Write(buf[:n])
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return out.String(), false
+		}
+		if err != nil {
+			return out.String(), true
+		}
+	}
+}
+
+func TestMaxclients(t *testing.T) {
+	for name, srv := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctl := redistest.Dial(t, srv.Addr)
+			ctl.MustOK("CONFIG", "SET", "maxclients", "3")
+			a, b := redistest.Dial(t, srv.Addr), redistest.Dial(t, srv.Addr)
+			a.MustOK("SELECT", "0")
+			b.MustOK("SELECT", "0")
+			out, closed := rawSession(t, srv.Addr, []string{"PING"})
+			if out != "-ERR max number of clients reached\r\n" || !closed {
+				t.Fatalf("4th client: %q closed=%v", out, closed)
+			}
+			b.Close()
+			time.Sleep(200 * time.Millisecond)
+			if out, _ := rawSession(t, srv.Addr, []string{"PING"}); out != "+PONG\r\n" {
+				t.Fatalf("after one left: %q", out)
+			}
+			if got := string(ctl.Do("INFO", "stats")); !strings.Contains(got, "rejected_connections:1\r\n") {
+				t.Fatalf("INFO stats: rejected_connections not 1:\n%s", got)
+			}
+		})
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	for name, srv := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctl := redistest.Dial(t, srv.Addr)
+			ctl.MustOK("CONFIG", "SET", "timeout", "1")
+			idle, err := net.Dial("tcp", srv.Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer idle.Close()
+			idle.SetReadDeadline(time.Now().Add(5 * time.Second))
+			start := time.Now()
+			_, err = bufio.NewReader(idle).ReadByte()
+			if err != io.EOF {
+				t.Fatalf("idle client: want EOF, got %v", err)
+			}
+			if d := time.Since(start); d < time.Second {
+				t.Fatalf("idle client closed after %v, before the 1s timeout", d)
+			}
+			// A client blocked in BLPOP is not idle.
+			blocked := redistest.Dial(t, srv.Addr)
+			blocked.Send("BLPOP", "idle-list", "0")
+			blocked.Flush()
+			time.Sleep(2500 * time.Millisecond)
+			pusher := redistest.Dial(t, srv.Addr)
+			if got := string(pusher.Do("LPUSH", "idle-list", "x")); got != ":1\r\n" {
+				t.Fatalf("LPUSH: %q", got)
+			}
+			if got := string(blocked.Receive()); got != "*2\r\n$9\r\nidle-list\r\n$1\r\nx\r\n" {
+				t.Fatalf("blocked client after the idle timeout: %q", got)
+			}
+		})
+	}
+}
+
+// TestOutputBufferLimitNormal: a normal client whose pending replies pass
+// the hard limit is disconnected, whether by one big reply or by a pipeline
+// it does not read.
+func TestOutputBufferLimitNormal(t *testing.T) {
+	for name, srv := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctl := redistest.Dial(t, srv.Addr)
+			ctl.MustOK("CONFIG", "SET", "client-output-buffer-limit", "normal 100kb 0 0")
+			ctl.MustOK("SET", "big", strings.Repeat("x", 200<<10))
+			ctl.MustOK("SET", "mid", strings.Repeat("y", 10<<10))
+			out, closed := rawSession(t, srv.Addr, []string{"GET", "big"})
+			if out != "" || !closed {
+				t.Fatalf("one reply over the hard limit: got %d bytes, closed=%v", len(out), closed)
+			}
+			var cmds [][]string
+			for i := 0; i < 100; i++ {
+				cmds = append(cmds, []string{"GET", "mid"})
+			}
+			out, closed = rawSession(t, srv.Addr, cmds...)
+			if !closed || len(out) >= 100*(10<<10) {
+				t.Fatalf("unread pipeline over the hard limit: got %d bytes, closed=%v", len(out), closed)
+			}
+			// Under the limit nothing happens.
+			out, closed = rawSession(t, srv.Addr, []string{"GET", "mid"})
+			if closed || len(out) != 10<<10+10 {
+				t.Fatalf("reply under the limit: got %d bytes, closed=%v", len(out), closed)
+			}
+			ctl.MustOK("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0")
+		})
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redpebble/redpebble/server/redistest"
+)
+
+// writeCerts makes a CA and, signed by it, a server certificate for
+// 127.0.0.1 and a client certificate, as PEM files in dir.
+func writeCerts(t *testing.T, dir string) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "redpebble test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	write := func(name, typ string, der []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ca.crt", "CERTIFICATE", caDER)
+	leaf := func(name string, serial int64, usage x509.ExtKeyUsage) {
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
+			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kder, _ := x509.MarshalECPrivateKey(key)
+		write(name+".crt", "CERTIFICATE", der)
+		write(name+".key", "EC PRIVATE KEY", kder)
+	}
+	leaf("server", 2, x509.ExtKeyUsageServerAuth)
+	leaf("client", 3, x509.ExtKeyUsageClientAuth)
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestTLS serves TLS beside the plain port and talks to it with redis-cli
+// --tls: without client certificates (tls-auth-clients no), then requiring
+// them (yes), then optional.
+func TestTLS(t *testing.T) {
+	requireBinary(t)
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli not found")
+	}
+	dir := t.TempDir()
+	writeCerts(t, dir)
+	f := func(n string) string { return filepath.Join(dir, n) }
+	run := func(port int, extra ...string) (string, error) {
+		args := append([]string{"--tls", "--cacert", f("ca.crt"), "-h", "127.0.0.1", "-p", strconv.Itoa(port)}, extra...)
+		out, err := exec.Command(cli, args...).CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	for _, mode := range []string{"no", "yes", "optional"} {
+		t.Run("auth-clients-"+mode, func(t *testing.T) {
+			port := freeTCPPort(t)
+			sut := startUnderTest(t, t.TempDir(), false, "tls-port "+strconv.Itoa(port), "tls-cert-file "+f("server.crt"),
+				"tls-key-file "+f("server.key"), "tls-ca-cert-file "+f("ca.crt"), "tls-auth-clients "+mode,
+				"tls-protocols TLSv1.2 TLSv1.3", "tls-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384",
+				"tls-ciphersuites TLS_AES_128_GCM_SHA256")
+			withCert := []string{"--cert", f("client.crt"), "--key", f("client.key")}
+			out, err := run(port, append(withCert, "SET", "k", "over-tls")...)
+			if err != nil || out != "OK" {
+				t.Fatalf("SET over TLS with a client certificate: %q %v", out, err)
+			}
+			out, _ = run(port, "GET", "k")
+			if want := map[string]bool{"no": true, "optional": true, "yes": false}[mode]; want != (out == "over-tls") {
+				t.Fatalf("GET over TLS without a client certificate (tls-auth-clients %s): %q", mode, out)
+			}
+			// The plain port serves the same data.
+			if got := string(redistest.Dial(t, sut.Addr).Do("GET", "k")); got != "$8\r\nover-tls\r\n" {
+				t.Fatalf("plain GET: %q", got)
+			}
+			ctl := redistest.Dial(t, sut.Addr)
+			if got := string(ctl.Do("CONFIG", "GET", "tls-auth-clients")); !strings.Contains(got, mode) {
+				t.Fatalf("CONFIG GET tls-auth-clients: %q", got)
+			}
+			// CONFIG SET applies to new connections; a broken one is refused.
+			ctl.MustOK("CONFIG", "SET", "tls-auth-clients", "no")
+			if out, _ := run(port, "GET", "k"); out != "over-tls" {
+				t.Fatalf("GET over TLS after tls-auth-clients no: %q", out)
+			}
+			if got := string(ctl.Do("CONFIG", "SET", "tls-cert-file", f("nosuch.crt"))); !strings.HasPrefix(got, "-ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to update TLS configuration.") {
+				t.Fatalf("CONFIG SET of a missing certificate: %q", got)
+			}
+		})
+	}
+}
