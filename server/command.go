@@ -198,16 +198,15 @@ func (c *command) keys(args [][]byte) []int {
 // lookup finds the command for args (with its subcommand) or returns the
 // error Redis gives.
 func (t commandTable) lookup(args [][]byte) (*command, string) {
-	name := strings.ToLower(string(args[0]))
-	c := t[name]
+	var buf [32]byte
+	c := t[string(lowerInto(buf[:0], args[0]))]
 	if c == nil {
 		return nil, unknownCommand(args)
 	}
 	if c.subs != nil && len(args) >= 2 {
-		sub := strings.ToLower(string(args[1]))
-		sc := c.subs[sub]
+		sc := c.subs[string(lowerInto(buf[:0], args[1]))]
 		if sc == nil {
-			return nil, fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncArg(args[1]), strings.ToUpper(name))
+			return nil, fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncArg(args[1]), strings.ToUpper(c.name))
 		}
 		c = sc
 	}
@@ -215,6 +214,19 @@ func (t commandTable) lookup(args [][]byte) (*command, string) {
 		return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", c.name)
 	}
 	return c, ""
+}
+
+// lowerInto appends the ASCII lower case of b to dst (strings.ToLower for
+// the ASCII command names; other bytes are copied, so non-ASCII names still
+// miss the table). The map lookup t[string(...)] does not allocate.
+func lowerInto(dst, b []byte) []byte {
+	for _, ch := range b {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	return dst
 }
 
 func truncArg(a []byte) string {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -23,8 +24,11 @@ import (
 // Rank directory. The score index is cut into buckets of consecutive
 // entries; bucket i is one key 'r'|boundary_i -> the number of entries e with
 // boundary_i <= e < boundary_i+1 (boundaries are score-index suffixes, not
-// necessarily live entries). Every insert or delete of a score-index entry
-// finds its bucket with one SeekLT and rewrites the count in the same batch,
+// necessarily live entries), and an empty 'b'|boundary_i key marks the same
+// boundary. Every insert or delete of a score-index entry finds its bucket
+// with one SeekLT over the 'b' keys (written once per boundary, so the seek
+// does not step through old versions of rewritten counts) and rewrites the
+// count in the same batch,
 // so readers see counts consistent with their snapshot. A bucket that grows
 // past zBucketMax entries is split in two at its middle (one scan of the
 // bucket); a bucket whose count reaches 0 is deleted; an entry below the
@@ -38,6 +42,7 @@ const (
 	zMemberTag = 'm'
 	zScoreTag  = 's'
 	zRankTag   = 'r'
+	zBoundTag  = 'b'
 )
 
 // zBucketMax is the size at which a rank-directory bucket splits (a
@@ -61,6 +66,8 @@ type zKeys struct {
 	mlo    []byte // p|'m'
 	slo    []byte // p|'s'
 	rlo    []byte // p|'r'
+	blo    []byte // p|'b'
+	bhi    []byte
 	shi    []byte
 	rhi    []byte
 	mhi    []byte
@@ -77,6 +84,7 @@ func (tx *Tx) zkeys(db int, m *Meta) (*zKeys, error) {
 	z.mlo, z.mhi = mk(zMemberTag), mk(zMemberTag+1)
 	z.slo, z.shi = mk(zScoreTag), mk(zScoreTag+1)
 	z.rlo, z.rhi = mk(zRankTag), mk(zRankTag+1)
+	z.blo, z.bhi = mk(zBoundTag), mk(zBoundTag+1)
 	return z, nil
 }
 
@@ -171,44 +179,100 @@ func (tx *Tx) iter(lo, hi []byte) (*pebble.Iterator, error) {
 
 func u32val(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }
 
+// bucketCount reads the count of the bucket starting at boundary suffix b.
+func (tx *Tx) bucketCount(z *zKeys, b []byte) (uint32, error) {
+	v, ok, err := tx.get(cat(z.rlo, b))
+	if err != nil {
+		return 0, err
+	}
+	if !ok || len(v) < 4 {
+		return 0, fmt.Errorf("store: zset rank directory: no count for a boundary")
+	}
+	return binary.BigEndian.Uint32(v), nil
+}
+
+// zBucketOf finds the bucket of entry: the boundary suffix b <= entry (nil
+// when entry is below every boundary, then first is the first boundary, nil
+// when the directory is empty). It seeks the 'b' keys, which are written
+// once per boundary: the 'r' counts are rewritten by every insert, and a
+// reverse seek over them steps through every version of the count still in
+// the memtable (40% of the CPU of ZADD -P 16 before, ZADD at 0.03x Redis).
+func (tx *Tx) zBucketOf(z *zKeys, entry []byte) (b, first []byte, err error) {
+	it, err := tx.iter(z.blo, z.bhi)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer it.Close()
+	if it.SeekLT(append(cat(z.blo, entry), 0)) {
+		b = bytes.Clone(it.Key()[len(z.blo):])
+	} else if it.First() {
+		first = bytes.Clone(it.Key()[len(z.blo):])
+	}
+	return b, first, it.Error()
+}
+
+// setBound creates the bucket at boundary suffix b with n entries.
+func (tx *Tx) setBound(z *zKeys, b []byte, n uint32) error {
+	if err := tx.b.Set(cat(z.blo, b), nil, nil); err != nil {
+		return err
+	}
+	return tx.b.Set(cat(z.rlo, b), u32val(n), nil)
+}
+
+// delBound deletes the bucket at boundary suffix b.
+func (tx *Tx) delBound(z *zKeys, b []byte) error {
+	if err := tx.b.Delete(cat(z.blo, b), nil); err != nil {
+		return err
+	}
+	return tx.b.Delete(cat(z.rlo, b), nil)
+}
+
 func (tx *Tx) zIndexAdd(z *zKeys, entry []byte, score float64) error {
 	if err := tx.b.Set(cat(z.slo, entry), bitsVal(score), nil); err != nil {
 		return err
 	}
-	it, err := tx.iter(z.rlo, z.rhi)
+	b, first, err := tx.zBucketOf(z, entry)
 	if err != nil {
 		return err
 	}
-	defer it.Close()
-	var bkey []byte
 	var n uint32
-	if it.SeekLT(append(cat(z.rlo, entry), 0)) {
-		bkey = bytes.Clone(it.Key())
-		n = binary.BigEndian.Uint32(it.Value()) + 1
-	} else if it.First() {
-		// Below the first boundary: lower it to this entry.
-		n = binary.BigEndian.Uint32(it.Value()) + 1
-		if err := tx.b.Delete(it.Key(), nil); err != nil {
+	switch {
+	case b != nil:
+		if n, err = tx.bucketCount(z, b); err != nil {
 			return err
 		}
-		bkey = cat(z.rlo, entry)
-	} else {
-		bkey, n = cat(z.rlo, entry), 1
+		n++
+	case first != nil:
+		// Below the first boundary: lower it to this entry.
+		if n, err = tx.bucketCount(z, first); err != nil {
+			return err
+		}
+		n++
+		if err := tx.delBound(z, first); err != nil {
+			return err
+		}
+		b = entry
+		if err := tx.b.Set(cat(z.blo, b), nil, nil); err != nil {
+			return err
+		}
+	default:
+		b, n = entry, 1
+		if err := tx.b.Set(cat(z.blo, b), nil, nil); err != nil {
+			return err
+		}
 	}
-	if err := it.Error(); err != nil {
-		return err
-	}
+	bkey := cat(z.rlo, b)
 	if n <= zBucketMax {
 		return tx.b.Set(bkey, u32val(n), nil)
 	}
-	// Split at the middle: the first half keeps bkey.
+	// Split at the middle: the first half keeps b.
 	half := n / 2
 	sit, err := tx.iter(z.slo, z.shi)
 	if err != nil {
 		return err
 	}
 	defer sit.Close()
-	sit.SeekGE(cat(z.slo, bkey[len(z.rlo):]))
+	sit.SeekGE(cat(z.slo, b))
 	for i := uint32(0); i < half && sit.Valid(); i++ {
 		sit.Next()
 	}
@@ -218,26 +282,25 @@ func (tx *Tx) zIndexAdd(z *zKeys, entry []byte, score float64) error {
 	if err := tx.b.Set(bkey, u32val(half), nil); err != nil {
 		return err
 	}
-	return tx.b.Set(cat(z.rlo, sit.Key()[len(z.slo):]), u32val(n-half), nil)
+	return tx.setBound(z, sit.Key()[len(z.slo):], n-half)
 }
 
 func (tx *Tx) zIndexDel(z *zKeys, entry []byte) error {
 	if err := tx.b.Delete(cat(z.slo, entry), nil); err != nil {
 		return err
 	}
-	it, err := tx.iter(z.rlo, z.rhi)
+	b, _, err := tx.zBucketOf(z, entry)
+	if err != nil || b == nil {
+		return err
+	}
+	n, err := tx.bucketCount(z, b)
 	if err != nil {
 		return err
 	}
-	defer it.Close()
-	if !it.SeekLT(append(cat(z.rlo, entry), 0)) {
-		return it.Error()
-	}
-	n := binary.BigEndian.Uint32(it.Value())
 	if n <= 1 {
-		return tx.b.Delete(it.Key(), nil)
+		return tx.delBound(z, b)
 	}
-	return tx.b.Set(it.Key(), u32val(n-1), nil)
+	return tx.b.Set(cat(z.rlo, b), u32val(n-1), nil)
 }
 
 // zRank returns the 0-based rank of entry (which must be live) and the

@@ -55,6 +55,15 @@ func checkDirectory(t *testing.T, tx *Tx, m *Meta) {
 		bounds = append(bounds, bytes.Clone(it.Key()[len(z.rlo):]))
 		counts = append(counts, binary.BigEndian.Uint32(it.Value()))
 	}
+	// The 'b' boundary markers are exactly the 'r' count keys.
+	bit, err := tx.iter(z.blo, z.bhi)
+	require.NoError(t, err)
+	defer bit.Close()
+	var marks [][]byte
+	for bit.First(); bit.Valid(); bit.Next() {
+		marks = append(marks, bytes.Clone(bit.Key()[len(z.blo):]))
+	}
+	require.Equal(t, bounds, marks, "boundary markers differ from the count keys")
 	var entries [][]byte
 	require.NoError(t, tx.ZForEach(0, m, func(mem []byte, s float64) bool {
 		entries = append(entries, zEntry(s, mem))
