@@ -516,10 +516,6 @@ func cmdLpos(c *Client) {
 	elem := c.args[2]
 	var found []int64
 	var matches, seen int64
-	want := count
-	if !hasCount {
-		want = 1
-	}
 	err := l.Range(0, l.Len()-1, reverse, func(i int64, v []byte) bool {
 		if maxlen != 0 && seen >= maxlen {
 			return false
@@ -529,7 +525,9 @@ func cmdLpos(c *Client) {
 			matches++
 			if matches >= rank {
 				found = append(found, i)
-				if want != 0 && int64(len(found)) >= want {
+				// Redis stops at matches-rank+1 >= count, which wraps
+				// (never true) for RANK LONG_MIN: every match is returned.
+				if !hasCount || count != 0 && matches-rank+1 >= count {
 					return false
 				}
 			}

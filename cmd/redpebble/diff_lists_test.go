@@ -269,6 +269,18 @@ var listGens = []genFunc{
 		}
 		return exact(args...)
 	}},
+	{0.5, func(g *gen) diffCmd {
+		// RANK LONG_MIN wraps in Redis's COUNT test: every match is
+		// returned whatever COUNT says (seed 20 found it).
+		args := []string{"LPOS", g.lkey(), g.elem(), "RANK", "-9223372036854775808"}
+		if g.chance(0.8) {
+			args = append(args, "COUNT", g.pick("1", "2", "0"))
+		}
+		if g.chance(0.5) {
+			args = append(args, "MAXLEN", g.pick("2", "5", "50"))
+		}
+		return exact(args...)
+	}},
 	{4, func(g *gen) diffCmd { return exact("LMOVE", g.lkey(), g.lkey(), g.dir(), g.dir()) }},
 	{2, func(g *gen) diffCmd { return exact("RPOPLPUSH", g.lkey(), g.lkey()) }},
 	{3, func(g *gen) diffCmd {
