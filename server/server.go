@@ -84,6 +84,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	o.MemTableSize = uint64(cfg.Memory("pebble-memtable-size"))
 	o.Sync = syncMode(cfg.String("appendfsync"))
 	dir := filepath.Join(cfg.String("dir"), "redpebble.db")
+	storeOptions(&o, logger)
 	db, err := store.Open(dir, o)
 	if err != nil {
 		return nil, err
@@ -103,6 +104,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	s.hookConfig()
 	s.initPubsub()
 	db.SetOnCommit(s.onCommit)
+	db.SetOnReopen(s.onStoreReopen)
 	s.activeExpireOn.Store(true)
 	go s.cron()
 	s.startReplication()
@@ -480,6 +482,13 @@ func (s *Server) call(c *Client) {
 		return
 	}
 	if text := s.replicaCheck(c, cmd); text != "" {
+		if c.multi {
+			c.multiErr = true
+		}
+		s.reject(c, cmd, text)
+		return
+	}
+	if text := s.diskErrorCheck(c, cmd); text != "" {
 		if c.multi {
 			c.multiErr = true
 		}
