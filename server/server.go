@@ -354,6 +354,7 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 	if len(c.out) > 0 {
 		conn.WriteRaw(c.out)
 		s.netOut.Add(int64(len(c.out)))
+		s.outputCheck(conn, c, len(c.out))
 	}
 	if cap(c.out) > 64<<10 {
 		c.out = nil
