@@ -42,7 +42,7 @@ func (s *Server) diskErrorCheck(c *Client, cmd *command) string {
 	if err == nil {
 		return ""
 	}
-	return "MISCONF Errors writing to the AOF file: " + sanitize(err.Error())
+	return sanitize(err.Error()) // a store.DiskError: MISCONF Errors writing to the AOF file: ...
 }
 
 // onStoreReopen runs after the store recovered from a disk fault.

@@ -66,7 +66,7 @@ func TestDiskFaultMaster(t *testing.T) {
 	c.MustOK("SET", "a", "1")
 	ffs.SetFailing(true)
 	v := c.DoValue("SET", "b", "2")
-	if !v.IsError() {
+	if !v.IsError() || !strings.HasPrefix(v.Str, "MISCONF Errors writing to the AOF file: ") {
 		t.Fatalf("SET on a failing disk: %v", v)
 	}
 	waitCond(t, 5*time.Second, "aof_last_write_status:err", func() bool {

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -31,6 +32,30 @@ import (
 // ErrUnavailable is returned by reads while a reopen after a disk fault has
 // not succeeded yet.
 var ErrUnavailable = errors.New("store: unavailable (reopening after a disk error)")
+
+// ErrDiskWrite matches (errors.Is) every error of a write the disk refused.
+var ErrDiskWrite = errors.New("store: disk write error")
+
+// DiskError is a write error of the disk. Its text is Redis's reply when it
+// cannot persist, so that a command failing with it answers MISCONF.
+type DiskError struct{ Err error }
+
+func (e *DiskError) Error() string {
+	return "MISCONF Errors writing to the AOF file: " + strings.ReplaceAll(e.Err.Error(), "\n", " ")
+}
+
+// Unwrap returns the cause.
+func (e *DiskError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrDiskWrite) hold.
+func (e *DiskError) Is(target error) bool { return target == ErrDiskWrite }
+
+func diskError(err error) error {
+	if err == nil || errors.Is(err, ErrDiskWrite) {
+		return err
+	}
+	return &DiskError{err}
+}
 
 // pebbleFatal is the panic value of fatalLogger.Fatalf.
 type pebbleFatal struct{ msg string }
@@ -79,7 +104,7 @@ func (d *DB) setFailed(err error) {
 		return
 	}
 	if d.failed.Load() == nil {
-		e := fmt.Errorf("%w", err)
+		e := diskError(err)
 		d.failed.CompareAndSwap(nil, &e)
 		d.opts.logf("store: write error, writes stopped until the disk recovers: %v", err)
 	}
@@ -110,6 +135,7 @@ func (d *DB) syncWAL() error {
 	rs := d.repl.Load()
 	err := d.guard(func() error { return d.pdb.LogData(nil, pebble.Sync) })
 	if err != nil {
+		err = diskError(err)
 		d.setFailed(err)
 		return err
 	}

@@ -66,7 +66,8 @@ func TestDiskFaultStopsAndResumes(t *testing.T) {
 			for d.Failed() == nil && time.Now().Before(deadline) {
 				time.Sleep(20 * time.Millisecond)
 			}
-			require.Error(t, d.Failed())
+			require.ErrorIs(t, d.Failed(), ErrDiskWrite)
+			require.Contains(t, d.Failed().Error(), ErrInjected.Error())
 			require.Error(t, d.WriteError())
 			require.EqualValues(t, 100, d.DurableRepl().Offset, "durable offset beyond what was stored")
 			ran := false

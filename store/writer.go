@@ -107,7 +107,7 @@ func (d *DB) writer() {
 					d.lastSync = time.Now()
 					d.durable.Store(d.repl.Load())
 				} else {
-					d.setFailed(err)
+					d.setFailed(diskError(err))
 				}
 			}
 			continue
@@ -196,6 +196,7 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 		}
 	}
 	if err := d.guard(func() error { return b.Commit(opt) }); err != nil {
+		err = diskError(err)
 		d.writeErr.Store(&err)
 		d.setFailed(err)
 		return err
