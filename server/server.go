@@ -88,6 +88,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	o.MemTableSize = uint64(cfg.Memory("pebble-memtable-size"))
 	o.Sync = syncMode(cfg.String("appendfsync"))
 	dir := filepath.Join(cfg.String("dir"), "redpebble.db")
+	storeOptions(&o, logger)
 	db, err := store.Open(dir, o)
 	if err != nil {
 		return nil, err
@@ -113,6 +114,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	s.loadOutputLimit()
 	s.cfg.OnChange("client-output-buffer-limit", func(string) error { s.loadOutputLimit(); return nil })
 	db.SetOnCommit(s.onCommit)
+	db.SetOnReopen(s.onStoreReopen)
 	s.activeExpireOn.Store(true)
 	go s.cron()
 	s.startReplication()
@@ -378,6 +380,7 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 	if len(c.out) > 0 {
 		conn.WriteRaw(c.out)
 		s.netOut.Add(int64(len(c.out)))
+		s.outputCheck(conn, c, len(c.out))
 	}
 	if cap(c.out) > 64<<10 {
 		c.out = nil
@@ -510,6 +513,13 @@ func (s *Server) call(c *Client) {
 		return
 	}
 	if text := s.replicaCheck(c, cmd); text != "" {
+		if c.multi {
+			c.multiErr = true
+		}
+		s.reject(c, cmd, text)
+		return
+	}
+	if text := s.diskErrorCheck(c, cmd); text != "" {
 		if c.multi {
 			c.multiErr = true
 		}

@@ -45,6 +45,14 @@ type Options struct {
 	Logger       pebble.Logger
 	// MaxGroup bounds how many write requests one group commit holds.
 	MaxGroup int
+	// Logf, when set, receives the store's own warnings (disk faults).
+	Logf func(format string, args ...any)
+}
+
+func (o Options) logf(format string, args ...any) {
+	if o.Logf != nil {
+		o.Logf(format, args...)
+	}
 }
 
 // DefaultOptions returns the options of a redis.conf with no directives.
@@ -107,6 +115,14 @@ type DB struct {
 	writeErr atomic.Pointer[error]
 
 	noteNew atomic.Bool // Put queues a NewKey note for each key it creates (notes.go)
+
+	// Disk faults (fault.go): pdb is swapped by a reopen under pmu.
+	dir      string
+	popts    *pebble.Options
+	pmu      sync.RWMutex
+	failed   atomic.Pointer[error]
+	gen      atomic.Uint64
+	onReopen func()
 }
 
 // ReplState is the replication position committed with the data.
@@ -141,18 +157,20 @@ func Open(dir string, o Options) (*DB, error) {
 	if po.Logger == nil {
 		po.Logger = quietLogger{}
 	}
+	po.Logger = fatalLogger{po.Logger}
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	if po.MemTableSize == 0 {
 		po.MemTableSize = 64 << 20
 	}
+	pristine := po.Clone()
 	pdb, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	d := &DB{pdb: pdb, opts: o, reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{}),
-		counters: map[uint32]*counter{}, lastSync: time.Now()}
+		counters: map[uint32]*counter{}, lastSync: time.Now(), dir: dir, popts: pristine}
 	d.sync.Store(int32(o.Sync))
 	if err := d.load(); err != nil {
 		pdb.Close()
@@ -325,7 +343,11 @@ func (d *DB) Repl() *ReplState { return d.repl.Load() }
 func (d *DB) DurableRepl() *ReplState { return d.durable.Load() }
 
 // WriteError returns the last commit error, or nil once a commit succeeded.
+// While the store is failed (Failed) it is that error.
 func (d *DB) WriteError() error {
+	if p := d.failed.Load(); p != nil {
+		return *p
+	}
 	if p := d.writeErr.Load(); p != nil {
 		return *p
 	}
@@ -337,15 +359,31 @@ func (d *DB) WriteError() error {
 func (d *DB) SetOnCommit(fn func(ev *Events)) { d.onCommit = fn }
 
 // Flush writes the memtable to an sstable (SAVE / BGSAVE).
-func (d *DB) Flush() error { return d.pdb.Flush() }
+func (d *DB) Flush() error {
+	if err := d.Failed(); err != nil {
+		return err
+	}
+	d.pmu.RLock()
+	defer d.pmu.RUnlock()
+	return d.guard(d.pdb.Flush)
+}
 
 // Checkpoint writes a consistent openable copy of the store into dir.
 func (d *DB) Checkpoint(dir string) error {
-	return d.pdb.Checkpoint(dir, pebble.WithFlushedWAL())
+	if err := d.Failed(); err != nil {
+		return err
+	}
+	d.pmu.RLock()
+	defer d.pmu.RUnlock()
+	return d.guard(func() error { return d.pdb.Checkpoint(dir, pebble.WithFlushedWAL()) })
 }
 
 // Metrics returns pebble's metrics text for INFO.
-func (d *DB) Metrics() *pebble.Metrics { return d.pdb.Metrics() }
+func (d *DB) Metrics() *pebble.Metrics {
+	d.pmu.RLock()
+	defer d.pmu.RUnlock()
+	return d.pdb.Metrics()
+}
 
 // Close stops the writer, syncs and closes pebble.
 func (d *DB) Close() error {
@@ -358,8 +396,14 @@ func (d *DB) Close() error {
 	close(d.stop)
 	d.closeMu.Unlock()
 	<-d.stopped
-	_ = d.pdb.LogData(nil, pebble.Sync)
-	return d.pdb.Close()
+	d.pmu.Lock()
+	defer d.pmu.Unlock()
+	if d.Failed() != nil {
+		_ = d.guard(d.pdb.Close)
+		return d.WriteError()
+	}
+	_ = d.guard(func() error { return d.pdb.LogData(nil, pebble.Sync) })
+	return d.guard(d.pdb.Close)
 }
 
 func decodeRepl(v []byte) (ReplState, error) {

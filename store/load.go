@@ -18,7 +18,12 @@ type Load struct {
 	d     *DB
 	ksids []uint32
 	done  bool
+	gen   uint64 // the store's generation at BeginLoad
 }
+
+// ErrLoadLost is returned by a Load that a recovery from a disk fault
+// discarded.
+var ErrLoadLost = errors.New("store: load discarded by a recovery from a disk error")
 
 // ErrLoadDone is returned by a Load used after Commit or Abort.
 var ErrLoadDone = errors.New("store: load already finished")
@@ -28,6 +33,7 @@ var ErrLoadDone = errors.New("store: load already finished")
 func (d *DB) BeginLoad() (*Load, error) {
 	l := &Load{d: d}
 	err := d.Update(func(tx *Tx) error {
+		l.gen = d.gen.Load()
 		l.ksids = make([]uint32, len(tx.dbmap))
 		for i := range l.ksids {
 			l.ksids[i] = d.nextKsid
@@ -40,7 +46,7 @@ func (d *DB) BeginLoad() (*Load, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.pdb.LogData(nil, pebble.Sync); err != nil {
+	if err := d.syncWAL(); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -53,6 +59,9 @@ func (l *Load) Update(fn func(tx *Tx) error) error {
 		return ErrLoadDone
 	}
 	return l.d.Update(func(tx *Tx) error {
+		if l.d.gen.Load() != l.gen {
+			return ErrLoadLost
+		}
 		saved := tx.dbmap
 		tx.dbmap = l.ksids
 		defer func() { tx.dbmap = saved }()
@@ -69,6 +78,9 @@ func (l *Load) Commit(rs ReplState) error {
 	l.done = true
 	d := l.d
 	err := d.Update(func(tx *Tx) error {
+		if d.gen.Load() != l.gen {
+			return ErrLoadLost
+		}
 		old := append([]uint32(nil), tx.dbmap...)
 		copy(tx.dbmap, l.ksids)
 		tx.dbmapDirty = true
@@ -86,7 +98,7 @@ func (l *Load) Commit(rs ReplState) error {
 	if err != nil {
 		return err
 	}
-	if err := d.pdb.LogData(nil, pebble.Sync); err != nil {
+	if err := d.syncWAL(); err != nil {
 		return err
 	}
 	d.durable.Store(d.repl.Load())
@@ -100,6 +112,9 @@ func (l *Load) Abort() error {
 	}
 	l.done = true
 	return l.d.Update(func(tx *Tx) error {
+		if l.d.gen.Load() != l.gen {
+			return nil // the reopen swept the partial copy
+		}
 		for _, ks := range l.ksids {
 			tx.b.Set(sysKey(sysDrop, ks), nil, nil)
 			tx.dropped = append(tx.dropped, ks)

@@ -66,6 +66,11 @@ func (d *DB) Update(fn func(tx *Tx) error) error {
 // sees one point in time (a pebble snapshot); otherwise each read sees the
 // latest commit, which is enough for commands that read one record.
 func (d *DB) View(consistent bool, fn func(tx *Tx) error) error {
+	d.pmu.RLock()
+	defer d.pmu.RUnlock()
+	if d.pdb == nil {
+		return ErrUnavailable
+	}
 	tx := d.getReadTx()
 	if consistent {
 		snap := d.pdb.NewSnapshot()
@@ -92,11 +97,17 @@ func (d *DB) writer() {
 		select {
 		case first = <-d.reqs:
 		case <-ticker.C:
+			if d.Failed() != nil {
+				d.tryRecover()
+				continue
+			}
 			if d.unsynced && Sync(d.sync.Load()) == SyncEverysec {
-				if err := d.pdb.LogData(nil, pebble.Sync); err == nil {
+				if err := d.guard(func() error { return d.pdb.LogData(nil, pebble.Sync) }); err == nil {
 					d.unsynced = false
 					d.lastSync = time.Now()
 					d.durable.Store(d.repl.Load())
+				} else {
+					d.setFailed(diskError(err))
 				}
 			}
 			continue
@@ -111,6 +122,11 @@ func (d *DB) writer() {
 					return
 				}
 			}
+		}
+		if ferr := d.Failed(); ferr != nil {
+			// Stopped applying: refuse the queued writes without running them.
+			d.refuse(first, ferr)
+			continue
 		}
 		b := d.pdb.NewIndexedBatch()
 		tx.beginWrite(b)
@@ -179,8 +195,10 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 			opt = pebble.Sync
 		}
 	}
-	if err := b.Commit(opt); err != nil {
+	if err := d.guard(func() error { return b.Commit(opt) }); err != nil {
+		err = diskError(err)
 		d.writeErr.Store(&err)
+		d.setFailed(err)
 		return err
 	}
 	if opt == pebble.Sync {
@@ -216,7 +234,9 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 		db.DeleteRange(ksPrefix(nil, ks), ksPrefix(nil, ks+1), nil)
 		db.Delete(sysKey(sysDrop, ks), nil)
 		db.Delete(sysKey(sysCounters, ks), nil)
-		_ = db.Commit(pebble.NoSync)
+		if err := d.guard(func() error { return db.Commit(pebble.NoSync) }); err != nil {
+			d.setFailed(err)
+		}
 		db.Close()
 	}
 	return nil
