@@ -109,8 +109,10 @@ func rewriteForPropagation(c *Client, tx *store.Tx, reply []byte) [][][]byte {
 		if i < len(argv) {
 			out := append([][]byte(nil), argv...)
 			out[i] = id[0]
-			return [][][]byte{out}
+			return [][][]byte{exactTrim(tx, c.db, out)}
 		}
+	case "xtrim":
+		return [][][]byte{exactTrim(tx, c.db, argv)}
 	}
 	return [][][]byte{argv}
 }
@@ -177,4 +179,42 @@ func replyStrings(r []byte) [][]byte {
 		return out
 	}
 	return nil
+}
+
+// exactTrim rewrites an approximate "MAXLEN|MINID ~ n [LIMIT l]" of XADD or
+// XTRIM into the exact "= <result>" it came to, as Redis propagates it, so
+// the replica's different node layout cannot trim differently.
+func exactTrim(tx *store.Tx, db int, argv [][]byte) [][]byte {
+	for i := 2; i+2 < len(argv); i++ {
+		opt := strings.ToLower(string(argv[i]))
+		if (opt != "maxlen" && opt != "minid") || string(argv[i+1]) != "~" {
+			continue
+		}
+		st, ok, err := tx.OpenStream(db, argv[1])
+		if err != nil || !ok {
+			return argv
+		}
+		thr := []byte(strconv.FormatUint(st.Len(), 10))
+		if opt == "minid" {
+			first, ok, err := st.FirstValid()
+			if err != nil {
+				return argv
+			}
+			if !ok {
+				first = st.Last
+				if next, ok := first.Incr(); ok {
+					first = next
+				}
+			}
+			thr = []byte(first.String())
+		}
+		out := append([][]byte(nil), argv[:i+1]...)
+		out = append(out, []byte("="), thr)
+		rest := argv[i+3:]
+		if len(rest) >= 2 && strings.EqualFold(string(rest[0]), "limit") {
+			rest = rest[2:]
+		}
+		return append(out, rest...)
+	}
+	return argv
 }

@@ -62,7 +62,11 @@ func typedWorkload(t *testing.T, c *redistest.Conn, rng *rand.Rand, n int) {
 	sent := 0
 	for i := 0; i < n; i++ {
 		v := strconv.Itoa(rng.Intn(50))
-		switch rng.Intn(18) {
+		switch rng.Intn(20) {
+		case 18:
+			c.Send("XADD", key("x"), "MAXLEN", "~", "5", "*", "f", v)
+		case 19:
+			c.Send("XTRIM", key("x"), "MAXLEN", "~", "3")
 		case 0:
 			c.Send("SELECT", strconv.Itoa(rng.Intn(3)))
 		case 1:
