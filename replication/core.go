@@ -103,7 +103,12 @@ type Batch struct {
 	Units []Unit
 	// Repl is the position after the batch; the Applier sets Repl.DB.
 	Repl store.ReplState
-	ncmd int
+	// Raw is the stream's bytes the batch covers, verbatim (RawOK false
+	// when the shell could not tell them), for a chained replica's own
+	// replicas.
+	Raw   []byte
+	RawOK bool
+	ncmd  int
 }
 
 // Config is what the core needs from the configuration.

@@ -48,6 +48,10 @@ type Replica struct {
 	gen    int
 	events chan streamEvent
 
+	// Raw stream bytes not yet handed to a batch, from offset rawStart.
+	rawBuf   []byte
+	rawStart int64
+
 	// Full-sync progress, for INFO.
 	syncing    atomic.Bool
 	syncTotal  atomic.Int64
@@ -61,6 +65,7 @@ type Replica struct {
 type streamEvent struct {
 	gen  int
 	args [][]byte
+	raw  []byte
 	n    int64
 	err  error
 }
@@ -210,6 +215,7 @@ func (r *Replica) stream(ev streamEvent) {
 			if ev.err != nil {
 				r.call(func(c *Core) []Action { return c.LinkDown(time.Now(), ev.err) })
 			} else {
+				r.rawBuf = append(r.rawBuf, ev.raw...)
 				r.call(func(c *Core) []Action { return c.Command(time.Now(), ev.args, ev.n) })
 			}
 		}
@@ -252,8 +258,11 @@ func (r *Replica) exec(acts []Action) {
 			next = r.core.Loaded(time.Now(), err, db)
 			r.mu.Unlock()
 		case ActStream:
+			r.rawBuf = r.rawBuf[:0]
+			r.rawStart = r.Status().Offset
 			go r.reader(r.gen, r.rd)
 		case ActApply:
+			r.attachRaw(a.Batch)
 			db, err := r.o.Applier.Apply(a.Batch)
 			r.mu.Lock()
 			next = r.core.Applied(time.Now(), a.Batch, db, err)
@@ -360,7 +369,8 @@ func (r *Replica) reader(gen int, rd *resp.Reader) {
 		return
 	}
 	for {
-		args, n, err := rd.ReadCommand()
+		args, raw, err := rd.ReadCommandRaw()
+		n := int64(len(raw))
 		if err != nil {
 			select {
 			case r.events <- streamEvent{gen: gen, err: err}:
@@ -373,7 +383,7 @@ func (r *Replica) reader(gen int, rd *resp.Reader) {
 			own = cloneArgs(args)
 		}
 		select {
-		case r.events <- streamEvent{gen: gen, args: own, n: n}:
+		case r.events <- streamEvent{gen: gen, args: own, raw: raw, n: n}:
 		case <-r.stop:
 			return
 		}
@@ -501,4 +511,18 @@ func (r *Replica) load(a Action) (streamDB int, err error) {
 	r.o.Logf(LogNotice, "MASTER <-> REPLICA sync: loaded %d keys (%d bytes) in %.3f seconds, switched to the new data set",
 		h.keys, r.syncRead.Load(), time.Since(start).Seconds())
 	return h.streamDB, nil
+}
+
+// attachRaw hands b the raw stream bytes it covers (those up to its end
+// offset), for a chained replica's own replicas.
+func (r *Replica) attachRaw(b *Batch) {
+	need := b.Repl.Offset - r.rawStart
+	if need < 0 || need > int64(len(r.rawBuf)) {
+		b.Raw = nil
+		return
+	}
+	b.Raw = append([]byte(nil), r.rawBuf[:need]...)
+	r.rawBuf = append(r.rawBuf[:0], r.rawBuf[need:]...)
+	r.rawStart = b.Repl.Offset
+	b.RawOK = true
 }

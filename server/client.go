@@ -23,6 +23,7 @@ const (
 // goroutine, except while a write runs: then the writer goroutine runs the
 // handler on the client's behalf and the connection goroutine waits.
 type Client struct {
+	repl  *replInfo // REPLCONF/PSYNC state of a replica's connection (master.go)
 	s     *Server
 	conn  redcon.Conn
 	guard *resp.Guard

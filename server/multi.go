@@ -52,6 +52,8 @@ func cmdExec(c *Client) {
 		c.arrayLen(len(queue))
 		c.inExec = true
 		defer func() { c.inExec = false }()
+		s.execBegin()
+		defer s.execEnd()
 		for _, q := range queue {
 			c.args = q.args
 			c.cmd = q.cmd
@@ -61,7 +63,10 @@ func cmdExec(c *Client) {
 				continue
 			}
 			tx.SetNoteContext(c.noteContext())
+			pm := s.propBegin(c, tx)
+			rmark := len(c.out)
 			q.cmd.fn(c)
+			s.propEnd(c, tx, pm, c.out[rmark:])
 		}
 		c.tx = nil
 		return nil

@@ -197,6 +197,7 @@ func (a *masterApplier) Apply(b *replication.Batch) (int, error) {
 		rs := b.Repl
 		rs.DB = c.db
 		tx.SetRepl(rs)
+		a.s.feedUpstream(b)
 		db = c.db
 		return nil
 	})
@@ -318,10 +319,13 @@ func cmdRole(c *Client) {
 		if rs := s.db.Repl(); rs != nil {
 			off = rs.Offset
 		}
+		if moff, on := s.masterOffset(); on {
+			off = moff
+		}
 		c.arrayLen(3)
 		c.bulkString("master")
 		c.integer(off)
-		c.arrayLen(0)
+		s.roleSlaves(c)
 		return
 	}
 	st := r.Status()
@@ -409,16 +413,7 @@ func (s *Server) infoReplication(p func(format string, args ...any)) {
 		id, off = st.ReplID, st.Offset
 		id2, off2 = st.ReplID2, st.Offset2
 	}
-	p("connected_slaves:0")
-	p("master_failover_state:no-failover")
-	p("master_replid:%s", id)
-	p("master_replid2:%s", id2)
-	p("master_repl_offset:%d", off)
-	p("second_repl_offset:%d", off2)
-	p("repl_backlog_active:0")
-	p("repl_backlog_size:%d", s.cfg.Memory("repl-backlog-size"))
-	p("repl_backlog_first_byte_offset:0")
-	p("repl_backlog_histlen:0")
+	s.infoMaster(p, id, id2, off, off2)
 }
 
 // infoLoading writes INFO persistence's loading fields: a full sync loads

@@ -74,6 +74,9 @@ type Server struct {
 	acl            *acl
 	normalOBL      atomic.Pointer[outputLimit]
 	tlsCfg         atomic.Pointer[tls.Config]
+
+	// master is the master side of replication (master.go).
+	master masterState
 }
 
 // New opens the store in the configured dir and builds the server. Call
@@ -151,6 +154,7 @@ func (s *Server) registerAll() {
 	s.registerPubsub()
 	s.registerStreams()
 	s.registerReplica()
+	s.registerMaster()
 	s.registerSets()
 	s.registerZsets()
 	s.registerBitmaps()
@@ -333,6 +337,10 @@ func (s *Server) closed(conn redcon.Conn, err error) {
 		s.psStartServe(c)
 		return
 	}
+	if c.repl != nil && c.repl.slave != nil {
+		s.slaveStartReader(c)
+		return
+	}
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	s.mu.Unlock()
@@ -356,6 +364,10 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 			// The client subscribed: its connection leaves redcon's loop
 			// (pubsub.go), with the rest of the pipeline.
 			s.psDetach(conn, c)
+			return
+		}
+		if c.repl != nil && c.repl.slave != nil {
+			s.slaveDetach(conn, c) // PSYNC/SYNC made it a replica (master.go)
 			return
 		}
 	} else {
@@ -401,7 +413,7 @@ func mayDetach(cmds []redcon.Command) bool {
 		}
 		switch n := rc.Args[0]; {
 		case len(n) >= 7 && len(n) <= 10 && bytes.HasSuffix(bytes.ToLower(n), []byte("subscribe")),
-			bytes.EqualFold(n, []byte("monitor")):
+			bytes.EqualFold(n, []byte("monitor")), bytes.EqualFold(n, []byte("psync")), bytes.EqualFold(n, []byte("sync")):
 			return true
 		}
 	}
@@ -459,7 +471,9 @@ func (s *Server) callGroup(c *Client, cmds []redcon.Command) {
 			tx.SetNow(time.Now().UnixMilli())
 			tx.SetNoteContext(c.noteContext())
 			mark := len(c.out)
+			pm := s.propBegin(c, tx)
 			cmd.fn(c)
+			s.propEnd(c, tx, pm, c.out[mark:])
 			c.tx = nil
 			if len(c.out) > mark && c.out[mark] == '-' {
 				s.countError(cmd, c.out[mark+1:])
@@ -585,7 +599,10 @@ func (s *Server) exec1(c *Client, cmd *command, mark int) {
 		err = s.db.Update(func(tx *store.Tx) error {
 			c.tx = tx
 			tx.SetNoteContext(c.noteContext())
+			pm := s.propBegin(c, tx)
+			rmark := len(c.out)
 			cmd.fn(c)
+			s.propEnd(c, tx, pm, c.out[rmark:])
 			c.tx = nil
 			return nil
 		})
@@ -662,6 +679,7 @@ func (s *Server) onCommit(ev *store.Events) {
 		s.wakeBlocked(ev)
 	}
 	s.publishEvents(ev)
+	s.masterOnCommit(ev)
 }
 
 // cron runs the periodic jobs: active expiry (as a master) and idle-client
@@ -692,7 +710,9 @@ func (s *Server) activeExpire() {
 			continue
 		}
 		_ = s.db.Update(func(tx *store.Tx) error {
+			n := len(tx.ExpiredSoFar())
 			_, err := tx.ExpireCycle(db, 200)
+			s.propExpired(tx, n)
 			return err
 		})
 	}
@@ -704,6 +724,8 @@ func (s *Server) activeExpire() {
 // written meanwhile is left alone (Lookup deletes only what is still due).
 func (s *Server) expireLazily(keys []store.KeyRef) {
 	_ = s.db.Update(func(tx *store.Tx) error {
+		n := len(tx.ExpiredSoFar())
+		defer s.propExpired(tx, n)
 		for _, k := range keys {
 			if _, _, err := tx.Lookup(k.DB, k.Key); err != nil {
 				return err

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redpebble/redpebble/server/redistest"
+)
+
+// Master tests: redpebble serving real redis-server replicas, standalone
+// and in a chain redis-server → redpebble → redis-server.
+
+// fillTypes writes small and big values of every type into dbs 0 and 2.
+func fillTypes(t *testing.T, c *redistest.Conn, tag string) {
+	t.Helper()
+	for _, db := range []string{"0", "2"} {
+		c.MustOK("SELECT", db)
+		p := tag + ":" + db + ":"
+		n := 0
+		send := func(args ...string) { c.Send(args...); n++ }
+		for i := 0; i < 1000; i++ {
+			send("RPUSH", p+"biglist", fmt.Sprintf("e%d", i), strconv.Itoa(i))
+			send("HSET", p+"bighash", fmt.Sprintf("f%d", i), strings.Repeat("v", i%100))
+			send("SADD", p+"bigset", fmt.Sprintf("m%d", i))
+			send("ZADD", p+"bigzset", strconv.Itoa(i%37), fmt.Sprintf("z%d", i))
+			send("XADD", p+"stream", fmt.Sprintf("%d-1", i+1), "f", strconv.Itoa(i), "g", "x")
+		}
+		for i := 0; i < 20; i++ {
+			send("RPUSH", p+"list", strconv.Itoa(i))
+			send("HSET", p+"hash", fmt.Sprintf("f%d", i), strconv.Itoa(i))
+			send("SADD", p+"intset", strconv.Itoa(i*7))
+			send("SADD", p+"set", fmt.Sprintf("s%d", i))
+			send("ZADD", p+"zset", fmt.Sprintf("%d.5", i), fmt.Sprintf("m%d", i))
+			send("SET", p+"str"+strconv.Itoa(i), strings.Repeat("abc", i*10), "PX", "3600000")
+		}
+		send("XGROUP", "CREATE", p+"stream", "g1", "0")
+		send("XGROUP", "CREATE", p+"stream", "g2", "500-1")
+		send("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "10", "STREAMS", p+"stream", ">")
+		send("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "5", "STREAMS", p+"stream", ">")
+		send("XACK", p+"stream", "g1", "2-1")
+		send("PFADD", p+"hll", "a", "b", "c")
+		send("SETBIT", p+"bits", "100", "1")
+		for i := 0; i < n; i++ {
+			c.Receive()
+		}
+	}
+	c.MustOK("SELECT", "0")
+}
+
+// typedWorkload runs random writes of every type, including the commands
+// a master must rewrite (SPOP, INCRBYFLOAT, HINCRBYFLOAT, EXPIRE, XADD *).
+func typedWorkload(t *testing.T, c *redistest.Conn, rng *rand.Rand, n int) {
+	t.Helper()
+	key := func(p string) string { return p + ":" + strconv.Itoa(rng.Intn(30)) }
+	sent := 0
+	for i := 0; i < n; i++ {
+		v := strconv.Itoa(rng.Intn(50))
+		switch rng.Intn(20) {
+		case 18:
+			c.Send("XADD", key("x"), "MAXLEN", "~", "5", "*", "f", v)
+		case 19:
+			c.Send("XTRIM", key("x"), "MAXLEN", "~", "3")
+		case 0:
+			c.Send("SELECT", strconv.Itoa(rng.Intn(3)))
+		case 1:
+			c.Send("LPUSH", key("l"), v, v+"x")
+		case 2:
+			c.Send("RPOP", key("l"))
+		case 3:
+			c.Send("HSET", key("h"), "f"+v, v)
+		case 4:
+			c.Send("HINCRBYFLOAT", key("h"), "fl", "0.25")
+		case 5:
+			c.Send("SADD", key("s"), v, "m"+v)
+		case 6:
+			c.Send("SPOP", key("s"))
+		case 7:
+			c.Send("SPOP", key("s"), "2")
+		case 8:
+			c.Send("ZADD", key("z"), v, "m"+v)
+		case 9:
+			c.Send("ZINCRBY", key("z"), "1.5", "m"+v)
+		case 10:
+			c.Send("XADD", key("x"), "*", "f", v)
+		case 11:
+			c.Send("INCRBYFLOAT", key("f"), "0.1")
+		case 12:
+			c.Send("EXPIRE", key("l"), strconv.Itoa(1000+rng.Intn(1000)))
+		case 13:
+			c.Send("MULTI")
+			c.Send("LPUSH", key("l"), "m")
+			c.Send("SADD", key("s"), "mm")
+			c.Send("EXEC")
+			sent += 3
+		case 14:
+			c.Send("DEL", key("h"))
+		case 15:
+			c.Send("ZPOPMIN", key("z"))
+		case 16:
+			c.Send("SET", key("k"), v, "EX", "1000")
+		default:
+			c.Send("SET", key("k"), v)
+		}
+		sent++
+	}
+	for i := 0; i < sent; i++ {
+		c.Receive()
+	}
+	c.MustOK("SELECT", "0")
+}
+
+func digest(t *testing.T, c *redistest.Conn) string {
+	t.Helper()
+	v := c.DoValue("DEBUG", "DIGEST")
+	if v.IsError() {
+		t.Fatalf("DEBUG DIGEST on %s: %s", c.Addr(), v.Str)
+	}
+	return v.Str
+}
+
+// waitConverged waits until every node has the same master_repl_offset
+// and the same DEBUG DIGEST.
+func waitConverged(t *testing.T, conns ...*redistest.Conn) {
+	t.Helper()
+	var last string
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		var offs, digs []string
+		for _, c := range conns {
+			offs = append(offs, info(t, c, "replication")["master_repl_offset"])
+			digs = append(digs, digest(t, c))
+		}
+		last = fmt.Sprintf("offsets %v digests %v", offs, digs)
+		same := true
+		for i := range conns {
+			same = same && offs[i] == offs[0] && digs[i] == digs[0]
+		}
+		if same && digs[0] != strings.Repeat("0", 40) {
+			t.Logf("converged: %s", last)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nodes did not converge: %s", last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func startRedpebbleMaster(t *testing.T, conf ...string) *redistest.Server {
+	t.Helper()
+	bin := redistest.BuildRedpebble(t)
+	args := append([]string{"--enable-debug-command", "yes"}, confArgs(conf)...)
+	return redistest.StartRedpebble(t, bin, t.TempDir(), args...)
+}
+
+func replicaOf(t *testing.T, m *redistest.Server) *redistest.Server {
+	t.Helper()
+	return redistest.StartRedis(t, "replicaof 127.0.0.1 "+strconv.Itoa(m.Port), "enable-debug-command yes")
+}
+
+func TestMasterChainAndPromotion(t *testing.T) {
+	requireFollower(t)
+	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
+	tc := redistest.Dial(t, top.Addr)
+	fillTypes(t, tc, "pre")
+	fillStrings(t, tc, 300, "pre")
+	rp := startFollower(t, top, t.TempDir())
+	rc := redistest.Dial(t, rp.Addr)
+	waitSynced(t, tc, rc)
+	sub := replicaOf(t, rp)
+	sc := redistest.Dial(t, sub.Addr)
+	rng := rand.New(rand.NewSource(1))
+	typedWorkload(t, tc, rng, 3000)
+	workload(t, tc, rng, 2000)
+	waitConverged(t, tc, rc, sc)
+	if s := info(t, rc, "replication"); s["connected_slaves"] != "1" || !strings.Contains(s["slave0"], "state=online") {
+		t.Fatalf("redpebble's replica list: %v", s)
+	}
+	if a, b := info(t, tc, "replication")["master_replid"], info(t, sc, "replication")["master_replid"]; a != b {
+		t.Fatalf("replid along the chain: top %s, sub-replica %s", a, b)
+	}
+
+	// Promotion: the sub-replica continues with the new id (+CONTINUE).
+	oldID := info(t, rc, "replication")["master_replid"]
+	rc.MustOK("REPLICAOF", "NO", "ONE")
+	waitFor(t, 20*time.Second, "the sub-replica to reconnect", func() bool {
+		s := info(t, sc, "replication")
+		return s["master_link_status"] == "up" && s["master_replid2"] == oldID
+	})
+	typedWorkload(t, rc, rng, 2000)
+	waitConverged(t, rc, sc)
+	if n := info(t, sc, "stats")["sync_full"]; n != "0" {
+		t.Logf("sub-replica sync_full %s", n)
+	}
+	if v := rc.DoValue("WAIT", "1", "5000"); v.Int != 1 {
+		t.Fatalf("WAIT 1 5000 = %v", v)
+	}
+}
+
+func TestMasterStandaloneFullSyncAndStream(t *testing.T) {
+	requireFollower(t)
+	rp := startRedpebbleMaster(t)
+	rc := redistest.Dial(t, rp.Addr)
+	fillTypes(t, rc, "pre")
+	fillStrings(t, rc, 300, "pre")
+	r1 := replicaOf(t, rp) // diskless ($EOF: form), as Redis 7's default
+	c1 := redistest.Dial(t, r1.Addr)
+	waitConverged(t, rc, c1)
+	rng := rand.New(rand.NewSource(2))
+	typedWorkload(t, rc, rng, 3000)
+	workload(t, rc, rng, 1000)
+	waitConverged(t, rc, c1)
+
+	// A second replica gets the disk form ($<len>), while writes go on.
+	rc.MustOK("CONFIG", "SET", "repl-diskless-sync", "no")
+	r2 := replicaOf(t, rp)
+	c2 := redistest.Dial(t, r2.Addr)
+	typedWorkload(t, rc, rng, 1000)
+	waitConverged(t, rc, c1, c2)
+	if v := rc.DoValue("WAIT", "2", "5000"); v.Int != 2 {
+		t.Fatalf("WAIT 2 5000 = %v", v)
+	}
+	role := rc.DoValue("ROLE")
+	if len(role.Elems) != 3 || len(role.Elems[2].Elems) != 2 {
+		t.Fatalf("ROLE = %v", role)
+	}
+
+	// A dropped link resumes from the backlog.
+	c1.Do("CLIENT", "KILL", "TYPE", "master")
+	typedWorkload(t, rc, rng, 200)
+	waitConverged(t, rc, c1, c2)
+	if log, _ := os.ReadFile(rp.LogPath); !strings.Contains(string(log), "Partial resynchronization request from") {
+		t.Fatalf("replica did not resume with a partial resync")
+	}
+}
+
+func TestMasterRDBPassesCheck(t *testing.T) {
+	requireFollower(t)
+	for _, tool := range []string{"redis-cli", "redis-check-rdb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(tool + " missing")
+		}
+	}
+	rp := startRedpebbleMaster(t)
+	rc := redistest.Dial(t, rp.Addr)
+	fillTypes(t, rc, "pre")
+	fillStrings(t, rc, 100, "pre")
+	rc.Do("FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function('f1', function() return 1 end)")
+	for _, diskless := range []string{"yes", "no"} {
+		rc.MustOK("CONFIG", "SET", "repl-diskless-sync", diskless)
+		file := filepath.Join(t.TempDir(), "dump.rdb")
+		out, err := exec.Command("redis-cli", "-p", strconv.Itoa(rp.Port), "--rdb", file).CombinedOutput()
+		if err != nil {
+			t.Fatalf("redis-cli --rdb: %v\n%s", err, out)
+		}
+		out, err = exec.Command("redis-check-rdb", file).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "RDB looks OK") {
+			t.Fatalf("redis-check-rdb (diskless %s): %v\n%s", diskless, err, out)
+		}
+	}
+}
