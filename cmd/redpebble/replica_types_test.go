@@ -284,16 +284,7 @@ func TestFollowerWorkloadAllTypes(t *testing.T) {
 	waitSynced(t, mc, refc)
 	waitSynced(t, mc, rc)
 
-	names := make([]string, 0, len(genSets))
-	for name := range genSets {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	gens := slices.Clone(generators)
-	for _, name := range names {
-		gens = append(gens, genSets[name]...)
-	}
-	g := &gen{r: rand.New(rand.NewSource(seed)), gens: gens}
+	g := &gen{r: rand.New(rand.NewSource(seed)), gens: allGens()}
 	wf := &writeFilter{c: mc, sut: rc, cache: map[string]bool{}, missing: map[string]int{}}
 	wc := redistest.Dial(t, master.Addr)
 	sent := 0
@@ -365,4 +356,155 @@ func functionList(c *redistest.Conn) string {
 	}
 	slices.Sort(libs)
 	return strings.Join(libs, "; ")
+}
+
+// readPushes reads pushes from c until stop says the last one arrived.
+func readPushes(t *testing.T, c *redistest.Conn, what string, stop func(v redistest.Value) bool) []redistest.Value {
+	t.Helper()
+	var out []redistest.Value
+	for {
+		_, v, err := c.TryReceive()
+		if err != nil {
+			t.Fatalf("%s: after %d pushes: %v", what, len(out), err)
+		}
+		out = append(out, v)
+		if stop(v) {
+			return out
+		}
+	}
+}
+
+// Messages PUBLISHed on the master reach redpebble's subscribers, RESP2 and
+// RESP3, in order; keyspace events of the writes redpebble applies match
+// what a redis-server replica's subscribers get.
+func TestFollowerPubsubAndKeyspaceEvents(t *testing.T) {
+	requireFollower(t)
+	master := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync yes", "repl-diskless-sync-delay 0")
+	mc := redistest.Dial(t, master.Addr)
+	ref := startRedisReplica(t, master)
+	rp := startFollower(t, master, t.TempDir())
+	refc, rc := redistest.Dial(t, ref.Addr), redistest.Dial(t, rp.Addr)
+	waitSynced(t, mc, refc)
+	waitSynced(t, mc, rc)
+
+	// Channel messages.
+	s2, s3 := redistest.Dial(t, rp.Addr), redistest.Dial(t, rp.Addr)
+	s3.DoValue("HELLO", "3")
+	s2.Do("SUBSCRIBE", "ch")
+	s3.Do("SUBSCRIBE", "ch")
+	const msgs = 10000
+	for i := 0; i < msgs; i++ {
+		mc.Send("PUBLISH", "ch", "m"+strconv.Itoa(i))
+	}
+	for i := 0; i < msgs; i++ {
+		mc.Receive()
+	}
+	for _, s := range []struct {
+		c    *redistest.Conn
+		name string
+		kind redistest.Kind
+	}{{s2, "RESP2", redistest.KindArray}, {s3, "RESP3", redistest.KindPush}} {
+		next := 0
+		readPushes(t, s.c, s.name+" subscriber", func(v redistest.Value) bool {
+			if v.Kind != s.kind || len(v.Elems) != 3 || v.Elems[0].Str != "message" || v.Elems[1].Str != "ch" {
+				t.Fatalf("%s subscriber: push %v", s.name, v)
+			}
+			if want := "m" + strconv.Itoa(next); v.Elems[2].Str != want {
+				t.Fatalf("%s subscriber: message %d is %q, want %q", s.name, next, v.Elems[2].Str, want)
+			}
+			next++
+			return next == msgs
+		})
+		t.Logf("%s subscriber: %d messages in order", s.name, next)
+	}
+
+	// Keyspace events.
+	for _, c := range []*redistest.Conn{refc, rc} {
+		c.MustOK("CONFIG", "SET", "notify-keyspace-events", "KEA")
+	}
+	er, es := redistest.Dial(t, ref.Addr), redistest.Dial(t, rp.Addr)
+	er.Do("PSUBSCRIBE", "__keyspace@0__:*", "__keyevent@*__:*")
+	es.Do("PSUBSCRIBE", "__keyspace@0__:*", "__keyevent@*__:*")
+	er.Receive()
+	es.Receive()
+	g := &gen{r: rand.New(rand.NewSource(5)), gens: allGens()}
+	wf := &writeFilter{c: mc, sut: rc, cache: map[string]bool{}, missing: map[string]int{}}
+	wc := redistest.Dial(t, master.Addr)
+	inMulti := false
+	for i := 0; i < 3000; i++ {
+		var cmds [][]string
+		if g.chance(0.15) && !inMulti && len(g.queue) == 0 {
+			cmds = extraWrites(g, wc)
+		} else {
+			cmds = [][]string{g.next().args}
+		}
+		for _, args := range cmds {
+			if !wf.ok(args) || strings.EqualFold(args[0], "function") {
+				continue
+			}
+			switch strings.ToLower(args[0]) {
+			case "multi":
+				inMulti = true
+			case "exec", "discard":
+				inMulti = false
+			}
+			wc.Do(args...)
+		}
+	}
+	if inMulti {
+		wc.Do("DISCARD")
+	}
+	// Keys expire on the master: its DELs (and their events) replicate.
+	wc.MustOK("SELECT", "0")
+	for i := 0; i < 20; i++ {
+		wc.MustOK("SET", "ttl:"+strconv.Itoa(i), "v", "PX", "20")
+	}
+	time.Sleep(300 * time.Millisecond)
+	for i := 0; i < 20; i++ {
+		wc.Do("GET", "ttl:"+strconv.Itoa(i))
+	}
+	wc.MustOK("SET", "__end__", "1")
+	end := func(v redistest.Value) bool {
+		return len(v.Elems) == 4 && v.Elems[2].Str == "__keyspace@0__:__end__"
+	}
+	evs := func(vs []redistest.Value) []string {
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = fmt.Sprint(v.Elems[2].Str, " ", v.Elems[3].Str)
+		}
+		return out
+	}
+	want := evs(readPushes(t, er, "redis replica keyspace subscriber", end))
+	got := evs(readPushes(t, es, "redpebble keyspace subscriber", end))
+	dels := 0
+	for _, e := range want {
+		if strings.HasPrefix(e, "__keyspace@0__:ttl:") && strings.HasSuffix(e, " del") {
+			dels++
+		}
+	}
+	if dels < 20 {
+		t.Errorf("the redis replica saw %d dels of expired keys, want 20", dels)
+	}
+	for i := 0; i < max(len(want), len(got)); i++ {
+		if i >= len(want) || i >= len(got) || want[i] != got[i] {
+			lo := max(0, i-5)
+			t.Fatalf("keyspace events differ at %d of %d/%d:\n  redis replica: %q\n  redpebble:     %q", i, len(want), len(got),
+				want[lo:min(len(want), i+5)], got[lo:min(len(got), i+5)])
+		}
+	}
+	t.Logf("%d keyspace events equal (%d dels of expired keys)", len(want), dels)
+}
+
+// allGens is every generator set, in a fixed order.
+func allGens() []genFunc {
+	names := make([]string, 0, len(genSets))
+	for name := range genSets {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	gens := slices.Clone(generators)
+	for _, name := range names {
+		gens = append(gens, genSets[name]...)
+	}
+	return gens
 }
