@@ -184,7 +184,7 @@ type writeFilter struct {
 func (w *writeFilter) ok(args []string) bool {
 	name := strings.ToLower(args[0])
 	switch name {
-	case "select", "multi", "exec", "discard", "watch", "unwatch", "eval", "evalsha", "fcall", "function":
+	case "select", "multi", "exec", "discard", "watch", "unwatch", "eval", "evalsha", "fcall", "function", "restore":
 		return true
 	case "config", "debug", "client", "hello", "reset", "shutdown", "replicaof", "slaveof", "failover", "swapdb":
 		return false
@@ -284,6 +284,23 @@ func TestFollowerWorkloadAllTypes(t *testing.T) {
 	waitSynced(t, mc, refc)
 	waitSynced(t, mc, rc)
 
+	// RESTORE of every type and encoding (the follower rebuilds the value
+	// from the DUMP payload), relative and absolute TTLs.
+	for i, k := range mc.DoValue("KEYS", "db0:*").Elems {
+		dump := mc.DoValue("DUMP", k.Str)
+		args := []string{"RESTORE", "copy:" + k.Str, "0", dump.Str}
+		switch i % 3 {
+		case 1:
+			args[2] = "100000"
+		case 2:
+			args[2] = strconv.FormatInt(time.Now().UnixMilli()+200000, 10)
+			args = append(args, "ABSTTL")
+		}
+		mc.MustOK(args...)
+	}
+	for _, k := range mc.DoValue("KEYS", "st:*").Elems {
+		mc.MustOK("RESTORE", "copy:"+k.Str, "0", mc.DoValue("DUMP", k.Str).Str)
+	}
 	g := &gen{r: rand.New(rand.NewSource(seed)), gens: allGens()}
 	wf := &writeFilter{c: mc, sut: rc, cache: map[string]bool{}, missing: map[string]int{}}
 	wc := redistest.Dial(t, master.Addr)
