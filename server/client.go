@@ -77,6 +77,10 @@ type Client struct {
 	psc       *psConn                // set once the client subscribed (pubsub.go)
 	pscShared atomic.Pointer[psConn] // psc, for other goroutines (CLIENT LIST, timeout)
 	noteCtxFn func() any             // noteContext's function, made once
+
+	// muteNotify silences keyspace events (the master's RESTORE, applied
+	// as several commands, fires only "restore").
+	muteNotify bool
 }
 
 type queued struct {

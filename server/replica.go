@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/replication"
 	"github.com/redpebble/redpebble/store"
 )
@@ -300,9 +301,14 @@ func (a *masterApplier) restore(c *Client, tx *store.Tx, args [][]byte) {
 		a.once("err:restore:"+err.Error(), "RESTORE from the master not applied: %v", err)
 		return
 	}
+	c.muteNotify = true
 	for _, cmd := range cmds {
 		a.run(c, tx, cmd)
 	}
+	c.muteNotify = false
+	c.tx = tx
+	c.notify(pubsub.NotifyGeneric, "restore", args[1])
+	c.tx = nil
 }
 
 // killMasterLink is CLIENT KILL TYPE master: drop the link (the replica

@@ -274,6 +274,9 @@ func TestFollowerWorkloadAllTypes(t *testing.T) {
 		seed, _ = strconv.ParseInt(s, 10, 64)
 	}
 	n := int(envInt(t, "REDPEBBLE_DIFF_N", 6000))
+	if testing.Short() && os.Getenv("REDPEBBLE_DIFF_N") == "" {
+		n = 600
+	}
 	t.Logf("seed %d (REDPEBBLE_DIFF_SEED), %d commands (REDPEBBLE_DIFF_N)", seed, n)
 	master := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync yes", "repl-diskless-sync-delay 0")
 	mc := redistest.Dial(t, master.Addr)
