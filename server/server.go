@@ -143,6 +143,8 @@ func (s *Server) registerAll() {
 	s.registerZsets()
 	s.registerBitmaps()
 	s.registerHLL()
+	s.registerGeo()
+	s.registerSort()
 }
 
 func (s *Server) updateLimits() {
