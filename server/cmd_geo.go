@@ -6,34 +6,24 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/resp"
 )
 
 // GEO commands (geo.c) over sorted sets whose scores are 52-bit geohashes
-// (geo.go). They reach the sorted-set store only through geoZSet.
-//
-// TODO(coordinator): the sorted-set type is built on branch `sets`. When it
-// is merged, implement geoZSet over it (c.tx / c.db, WRONGTYPE for other
-// types, ZADD's "zadd" event is sent here), set newGeoZSet, and add
-// s.registerGeo() to registerAll. Until then the commands stay unregistered.
+// (geo.go). They read the sorted-set store through geoZSet
+// (geo_sort_store.go); GEOADD is ZADD with the scores computed, and the
+// STORE forms write through storeZset, as geo.c does.
 
-// geoZSet is the sorted-set access the GEO commands need.
+// geoZSet is the sorted-set access the GEO commands read through.
 type geoZSet interface {
 	// Exists reports whether key holds a sorted set; an error wrapping
 	// store.ErrWrongType if it holds another type.
 	Exists(key []byte) (bool, error)
 	// Score returns member's score.
 	Score(key, member []byte) (score float64, found bool, err error)
-	// Add sets member's score as ZADD with NX/XX does, creating the key.
-	Add(key, member []byte, score float64, nx, xx bool) (added, changed bool, err error)
 	// RangeByScore calls fn in ZRANGEBYSCORE order (score, then member)
 	// for the members with min <= score < max, until fn returns false.
 	RangeByScore(key []byte, min, max float64, fn func(member []byte, score float64) bool) error
-	// Replace makes key a new sorted set of exactly these members (as
-	// setKey: any old value and TTL are dropped), or deletes key when
-	// members is empty; it reports whether a key was deleted.
-	Replace(key []byte, members [][]byte, scores []float64) (deleted bool, err error)
 }
 
 // newGeoZSet binds the sorted-set store to a client's transaction.
@@ -144,48 +134,28 @@ loop:
 			break loop
 		}
 	}
-	ch := false
-	for _, a := range c.args[2:longidx] {
-		ch = ch || strings.EqualFold(string(a), "ch")
-	}
 	if (len(c.args)-longidx)%3 != 0 || (xx && nx) || len(c.args) == longidx {
 		c.errReply(errSyntax)
 		return
 	}
 	n := (len(c.args) - longidx) / 3
-	scores := make([]float64, n)
+	argv := make([][]byte, 0, longidx+2*n)
+	argv = append(argv, []byte("zadd"), c.args[1])
+	argv = append(argv, c.args[2:longidx]...)
 	for i := 0; i < n; i++ {
 		lon, lat, ok := c.geoLonLat(longidx + i*3)
 		if !ok {
 			return
 		}
 		// ZADD parses the integer text GEOADD writes, which is exact.
-		scores[i] = geoScore(lon, lat)
+		argv = append(argv, strconv.AppendUint(nil, uint64(geoScore(lon, lat)), 10), c.args[longidx+i*3+2])
 	}
-	z := newGeoZSet(c)
-	key := c.args[1]
-	var added, changed int64
-	for i := 0; i < n; i++ {
-		a, u, err := z.Add(key, c.args[longidx+i*3+2], scores[i], nx, xx)
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		if a {
-			added++
-		}
-		if u {
-			changed++
-		}
-	}
-	if added+changed > 0 {
-		c.notify(pubsub.NotifyZset, "zadd", key)
-	}
-	if ch {
-		c.integer(added + changed)
-	} else {
-		c.integer(added)
-	}
+	// As geoaddCommand: replace the argument vector and run ZADD, which
+	// sends the "zadd" event.
+	args := c.args
+	c.args = argv
+	zaddGeneric(c, false)
+	c.args = args
 }
 
 func cmdGeopos(c *Client) {
@@ -483,15 +453,7 @@ func georadiusGeneric(c *Client, srcIdx int, flags int) {
 	}
 	if !exists {
 		if storeKey != nil {
-			deleted, err := z.Replace(storeKey, nil, nil)
-			if err != nil {
-				c.fail(err)
-				return
-			}
-			if deleted {
-				c.notify(pubsub.NotifyGeneric, "del", storeKey)
-			}
-			c.integer(0)
+			c.storeZset(storeKey, nil, 0, "", true) // dbDelete, "del", :0
 		} else {
 			c.arrayLen(0)
 		}
@@ -560,31 +522,19 @@ func georadiusGeneric(c *Client, srcIdx int, flags int) {
 		}
 		return
 	}
-	members := make([][]byte, len(points))
-	scores := make([]float64, len(points))
+	els := make([]zElem, len(points))
 	for i, p := range points {
-		members[i] = p.member
-		scores[i] = p.score
+		els[i] = zElem{member: p.member, score: p.score}
 		if storeDist {
-			scores[i] = p.dist
+			els[i].score = p.dist
 		}
 	}
-	deleted, err := z.Replace(storeKey, members, scores)
-	if err != nil {
-		c.fail(err)
-		return
+	event := "georadiusstore"
+	if flags&geoSearch != 0 {
+		event = "geosearchstore"
 	}
-	switch {
-	case len(points) > 0:
-		event := "georadiusstore"
-		if flags&geoSearch != 0 {
-			event = "geosearchstore"
-		}
-		c.notify(pubsub.NotifyZset, event, storeKey)
-	case deleted:
-		c.notify(pubsub.NotifyGeneric, "del", storeKey)
-	}
-	c.integer(int64(len(points)))
+	// A skiplist converted to a listpack if small enough, as geo.c.
+	c.storeZset(storeKey, els, len(els), event, true)
 }
 
 func cmpFloat(a, b float64) int {

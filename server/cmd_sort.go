@@ -11,12 +11,7 @@ import (
 )
 
 // SORT and SORT_RO (sort.c) over lists, sets and sorted sets, which reach
-// their stores only through sortStore.
-//
-// TODO(coordinator): lists, sets and sorted sets are built on other
-// branches. When they are merged, implement sortStore (txSortStore below
-// already reads strings for BY/GET patterns), set newSortStore, and add
-// s.registerSort() to registerAll. Until then SORT stays unregistered.
+// their stores only through sortStore (txSortStore, geo_sort_store.go).
 
 // sortStore is what SORT reads and writes besides strings.
 type sortStore interface {
@@ -35,13 +30,17 @@ type sortStore interface {
 	StoreList(key []byte, elems [][]byte) (deleted bool, err error)
 }
 
-// newSortStore binds the stores to a client's transaction.
+// newSortStore binds the stores to a client's transaction (a test may
+// swap in a fake).
 var newSortStore func(c *Client) sortStore
 
 func (s *Server) registerSort() {
 	t, rc := s.cmds, s.rcmds
 	t.add(rc, "sort", func(c *Client) { sortGeneric(c, false) })
-	t.add(rc, "sort_ro", func(c *Client) { sortGeneric(c, true) }).consistent = true
+	// SORT_RO is a read command in Redis, but it turns a listpack sorted
+	// set into a skiplist (OBJECT ENCODING shows it), so it runs on the
+	// writer.
+	t.add(rc, "sort_ro", func(c *Client) { sortGeneric(c, true) }).onWriter = true
 }
 
 // txSortString is the String method of a sortStore over c's transaction.

@@ -173,14 +173,14 @@ func geoLatDistance(lat1, lat2 float64) float64 {
 // geoDistance is geohashGetDistance: the haversine distance in meters.
 func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	lon1r, lon2r := degRad(lon1), degRad(lon2)
-	v := math.Sin((lon2r - lon1r) / 2)
+	v := crSin((lon2r - lon1r) / 2)
 	if v == 0 {
 		return geoLatDistance(lat1, lat2)
 	}
 	lat1r, lat2r := degRad(lat1), degRad(lat2)
-	u := math.Sin((lat2r - lat1r) / 2)
-	a := float64(u*u) + float64(float64(float64(math.Cos(lat1r)*math.Cos(lat2r))*v)*v)
-	return float64(2.0*earthRadiusM) * math.Asin(math.Sqrt(a))
+	u := crSin((lat2r - lat1r) / 2)
+	a := float64(u*u) + float64(float64(float64(crCos(lat1r)*crCos(lat2r))*v)*v)
+	return float64(2.0*earthRadiusM) * crAsin(math.Sqrt(a))
 }
 
 func geoMoveX(h *geoHashBits, d int) {

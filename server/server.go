@@ -160,6 +160,8 @@ func (s *Server) registerAll() {
 	s.registerBitmaps()
 	s.registerHLL()
 	s.registerACL()
+	s.registerGeo()
+	s.registerSort()
 }
 
 func (s *Server) updateLimits() {

@@ -116,7 +116,9 @@ func (f *fakeSortStore) run(t *testing.T, proto resp.Proto, args ...string) []by
 	for _, a := range args {
 		c.args = append(c.args, []byte(a))
 	}
+	saved := newSortStore
 	newSortStore = func(*Client) sortStore { return f }
+	defer func() { newSortStore = saved }()
 	switch strings.ToUpper(args[0]) {
 	case "SORT":
 		sortGeneric(c, false)

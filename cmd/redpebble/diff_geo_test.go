@@ -1,37 +1,23 @@
 package main
 
 import (
-	"os"
 	"slices"
 	"strconv"
 	"testing"
 )
 
-// Differential tests of GEO and SORT, ready for when the sorted-set, list
-// and set stores are merged and server.registerGeo/registerSort are wired.
-//
-// TODO(coordinator): once GEO and SORT are registered, add
-//
-//	genSets["geo"] = geoGens
-//	genSets["sort"] = sortGens
-//
-// to an init() and drop the REDPEBBLE_DIFF_GEO guard below. Until then the
-// tests run only with REDPEBBLE_DIFF_GEO=1 (e.g. with REDPEBBLE_DIFF_AGAINST=redis
-// to check the generators).
+// Differential tests of GEO and SORT.
 
-func requireGeoWired(t *testing.T) {
-	if os.Getenv("REDPEBBLE_DIFF_GEO") == "" {
-		t.Skip("GEO/SORT are not registered yet; set REDPEBBLE_DIFF_GEO=1 once they are")
-	}
+func init() {
+	genSets["geo"] = geoGens
+	genSets["sort"] = sortGens
 }
 
 func TestDiffGeo(t *testing.T) {
-	requireGeoWired(t)
 	runDiff(t, geoGens, diffDefaultN)
 }
 
 func TestDiffSort(t *testing.T) {
-	requireGeoWired(t)
 	runDiff(t, sortGens, diffDefaultN)
 }
 
