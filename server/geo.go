@@ -430,4 +430,3 @@ func mantissa(s string) string {
 	}
 	return s
 }
-

@@ -143,6 +143,7 @@ func (s *Server) registerAll() {
 	s.registerZsets()
 	s.registerBitmaps()
 	s.registerHLL()
+	s.registerDump()
 }
 
 func (s *Server) updateLimits() {
