@@ -31,11 +31,11 @@ func (c *Client) dumpOptions() rdb.EncodeOptions {
 	o.NoCompression = !cfg.Bool("rdbcompression")
 	l := &o.Limits
 	l.ListMaxListpackSize = cfg.Int("list-max-listpack-size")
-	l.HashMaxListpackEntries = int(cfg.Memory("hash-max-listpack-entries"))
+	l.HashMaxListpackEntries = int(cfg.Int64("hash-max-listpack-entries"))
 	l.HashMaxListpackValue = int(cfg.Memory("hash-max-listpack-value"))
-	l.ZSetMaxListpackEntries = int(cfg.Memory("zset-max-listpack-entries"))
+	l.ZSetMaxListpackEntries = int(cfg.Int64("zset-max-listpack-entries"))
 	l.ZSetMaxListpackValue = int(cfg.Memory("zset-max-listpack-value"))
-	l.SetMaxIntsetEntries = int(cfg.Memory("set-max-intset-entries"))
+	l.SetMaxIntsetEntries = int(cfg.Int64("set-max-intset-entries"))
 	l.StreamNodeMaxEntries = int(cfg.Int64("stream-node-max-entries"))
 	l.StreamNodeMaxBytes = int(cfg.Memory("stream-node-max-bytes"))
 	return o
@@ -129,7 +129,7 @@ func dumpValue(tx *store.Tx, db int, key []byte, m *store.Meta, d *rdb.Dump, lim
 		}
 		var werr error
 		// A skiplist is saved from its tail: highest score first.
-		if err := tx.ZRangeByRank(db, m, 0, -1, !small, func(member []byte, score float64) bool {
+		if err := tx.ZRangeByRank(db, m, 0, int64(m.Size)-1, !small, func(member []byte, score float64) bool {
 			werr = d.ZSetMember(member, score)
 			return werr == nil
 		}); err != nil {
@@ -509,7 +509,7 @@ func (b *restoreBuilder) ZSetMember(member []byte, score float64) error {
 
 func (b *restoreBuilder) EndZSet(key []byte) error {
 	cfg := b.c.s.cfg
-	if int64(b.meta.Size) > cfg.Memory("zset-max-listpack-entries") || int64(b.maxLen) > cfg.Memory("zset-max-listpack-value") {
+	if int64(b.meta.Size) > cfg.Int64("zset-max-listpack-entries") || int64(b.maxLen) > cfg.Memory("zset-max-listpack-value") {
 		b.meta.Enc = zsetEncSkiplist
 	}
 	return wrapStore(b.c.tx.Put(b.c.db, key, nil, &b.meta))
