@@ -284,7 +284,7 @@ func cmdRestore(c *Client) {
 		c.errReply("ERR Invalid TTL value, must be >= 0")
 		return
 	}
-	typ, body, ver, err := rdb.VerifyDumpPayloadFor(c.args[3], rdb.Version10)
+	typ, _, ver, err := rdb.VerifyDumpPayloadFor(c.args[3], rdb.Version10)
 	if err != nil {
 		c.errReply("ERR DUMP payload version or checksum are wrong")
 		return
@@ -293,10 +293,13 @@ func cmdRestore(c *Client) {
 		c.errReply("ERR Bad data format")
 		return
 	}
+	// Redis reads the object from the whole payload, footer included, and
+	// ignores what follows it.
+	body := c.args[3][1:]
 	// Pass 1: validate the whole value without writing anything.
 	v := &restoreCheck{}
 	info := rdb.KeyInfo{Idle: -1, Freq: -1}
-	if err := rdb.DecodeValue(bytes.NewReader(body), ver, typ, key, info, v); err != nil || !v.started {
+	if err := rdb.DecodeValuePrefix(bytes.NewReader(body), ver, typ, key, info, v); err != nil || !v.started {
 		c.errReply("ERR Bad data format")
 		return
 	}
@@ -318,7 +321,7 @@ func cmdRestore(c *Client) {
 	}
 	// Pass 2: build the key.
 	b := &restoreBuilder{c: c, expireAt: ttl}
-	if err := rdb.DecodeValue(bytes.NewReader(body), ver, typ, key, info, b); err != nil {
+	if err := rdb.DecodeValuePrefix(bytes.NewReader(body), ver, typ, key, info, b); err != nil {
 		var se storeErr
 		if errors.As(err, &se) {
 			c.fail(se.err)
@@ -452,6 +455,7 @@ type restoreBuilder struct {
 	hash   *store.Hash
 	meta   store.Meta
 	maxLen int
+	packed bool // the payload's encoding is a listpack/ziplist
 
 	stream  *store.Stream
 	group   []byte
@@ -495,9 +499,12 @@ func (b *restoreBuilder) EndSet(key []byte) error {
 	return wrapStore(b.c.tx.Put(b.c.db, key, nil, &b.meta))
 }
 
-func (b *restoreBuilder) StartZSet([]byte, rdb.KeyInfo) error {
+func (b *restoreBuilder) StartZSet(_ []byte, info rdb.KeyInfo) error {
 	b.meta = store.Meta{Type: store.TypeZSet, KeyID: b.c.tx.NewKeyID(), Enc: zsetEncListpack, ExpireAt: b.expireAt}
 	b.maxLen = 0
+	// A listpack (or ziplist) payload becomes a skiplist only when it has
+	// too many members; a skiplist one becomes a listpack when small enough.
+	b.packed = info.Encoding == 17 || info.Encoding == 12
 	return nil
 }
 
@@ -509,24 +516,34 @@ func (b *restoreBuilder) ZSetMember(member []byte, score float64) error {
 
 func (b *restoreBuilder) EndZSet(key []byte) error {
 	cfg := b.c.s.cfg
-	if int64(b.meta.Size) > cfg.Int64("zset-max-listpack-entries") || int64(b.maxLen) > cfg.Memory("zset-max-listpack-value") {
+	if int64(b.meta.Size) > cfg.Int64("zset-max-listpack-entries") || (!b.packed && int64(b.maxLen) > cfg.Memory("zset-max-listpack-value")) {
 		b.meta.Enc = zsetEncSkiplist
 	}
 	return wrapStore(b.c.tx.Put(b.c.db, key, nil, &b.meta))
 }
 
-func (b *restoreBuilder) StartHash(key []byte, _ rdb.KeyInfo) error {
+func (b *restoreBuilder) StartHash(key []byte, info rdb.KeyInfo) error {
 	h, _, err := b.c.tx.OpenHash(b.c.db, key)
 	b.hash = h
+	// A listpack (or ziplist) payload stays listpack unless it has too many
+	// fields (rdbLoadObject); a hashtable one is loaded as HSET would.
+	b.packed = info.Encoding == 16 || info.Encoding == 13
 	return wrapStore(err)
 }
 
 func (b *restoreBuilder) HashField(f, v []byte, _ int64) error {
+	if b.packed {
+		_, err := b.hash.Set(bytes.Clone(f), bytes.Clone(v))
+		return wrapStore(err)
+	}
 	_, err := b.c.hashSet(b.hash, bytes.Clone(f), bytes.Clone(v))
 	return wrapStore(err)
 }
 
 func (b *restoreBuilder) EndHash([]byte) error {
+	if b.packed && b.hash.Len() > b.c.s.cfg.Int64("hash-max-listpack-entries") {
+		b.hash.Meta().Enc = store.HashEncHashtable
+	}
 	b.hash.Meta().ExpireAt = b.expireAt
 	_, err := b.hash.Save()
 	return wrapStore(err)

@@ -108,7 +108,7 @@ func TestRestoreRedisPayloads(t *testing.T) {
 			t.Errorf("%q: %q", tc.args, got)
 		}
 	}
-	for _, body := range [][]byte{{0, 5, 'a'}, {18, 0}, {2, 0}, {6}, {30, 1}, {0, 1, 'a', 'b'}} {
+	for _, body := range [][]byte{{18, 0}, {2, 0}, {6}, {30, 1}, {0, 30, 'a'}} {
 		if got := c.Do("RESTORE", "x", "0", string(rdb.AppendDumpFooter(body, 10))); string(got) != "-ERR Bad data format\r\n" {
 			t.Errorf("body %x: %q", body, got)
 		}
