@@ -320,7 +320,7 @@ func cmdRestore(c *Client) {
 		return
 	}
 	// Pass 2: build the key.
-	b := &restoreBuilder{c: c, expireAt: ttl}
+	b := &restoreBuilder{c: c, expireAt: ttl, zn: v.zn, zmax: v.zmax}
 	if err := rdb.DecodeValuePrefix(bytes.NewReader(body), ver, typ, key, info, b); err != nil {
 		var se storeErr
 		if errors.As(err, &se) {
@@ -354,14 +354,21 @@ var errBadPayload = errors.New("bad payload")
 // groups, consumers or PEL entries, entries in ID order).
 type restoreCheck struct {
 	rdb.NopHandler
-	started bool
-	last    rdb.StreamID
-	entries uint64
-	groups  map[string]bool
-	pel     map[rdb.StreamID]bool
-	owned   map[rdb.StreamID]bool
-	cons    map[string]bool
-	hasLast bool
+	started  bool
+	last     rdb.StreamID
+	entries  uint64
+	groups   map[string]bool
+	pel      map[rdb.StreamID]bool
+	owned    map[rdb.StreamID]bool
+	cons     map[string]bool
+	hasLast  bool
+	zn, zmax int // sorted set members and longest member
+}
+
+func (v *restoreCheck) ZSetMember(member []byte, _ float64) error {
+	v.zn++
+	v.zmax = max(v.zmax, len(member))
+	return nil
 }
 
 func (v *restoreCheck) String([]byte, rdb.KeyInfo, []byte) error { v.started = true; return nil }
@@ -454,8 +461,10 @@ type restoreBuilder struct {
 	list   *store.List
 	hash   *store.Hash
 	meta   store.Meta
-	maxLen int
 	packed bool // the payload's encoding is a listpack/ziplist
+	zn     int  // sorted set size and longest member, from pass 1
+	zmax   int
+	zsmall bool // the sorted set ends up a listpack
 
 	stream  *store.Stream
 	group   []byte
@@ -501,24 +510,27 @@ func (b *restoreBuilder) EndSet(key []byte) error {
 
 func (b *restoreBuilder) StartZSet(_ []byte, info rdb.KeyInfo) error {
 	b.meta = store.Meta{Type: store.TypeZSet, KeyID: b.c.tx.NewKeyID(), Enc: zsetEncListpack, ExpireAt: b.expireAt}
-	b.maxLen = 0
 	// A listpack (or ziplist) payload becomes a skiplist only when it has
 	// too many members; a skiplist one becomes a listpack when small enough.
 	b.packed = info.Encoding == 17 || info.Encoding == 12
+	cfg := b.c.s.cfg
+	b.zsmall = int64(b.zn) <= cfg.Int64("zset-max-listpack-entries") &&
+		(b.packed || int64(b.zmax) <= cfg.Memory("zset-max-listpack-value"))
+	if !b.zsmall {
+		b.meta.Enc = zsetEncSkiplist
+	}
 	return nil
 }
 
 func (b *restoreBuilder) ZSetMember(member []byte, score float64) error {
-	b.maxLen = max(b.maxLen, len(member))
+	if b.zsmall && score == 0 {
+		score = 0 // a listpack stores -0 as "0"
+	}
 	_, _, err := b.c.tx.ZSet(b.c.db, &b.meta, bytes.Clone(member), score)
 	return wrapStore(err)
 }
 
 func (b *restoreBuilder) EndZSet(key []byte) error {
-	cfg := b.c.s.cfg
-	if int64(b.meta.Size) > cfg.Int64("zset-max-listpack-entries") || (!b.packed && int64(b.maxLen) > cfg.Memory("zset-max-listpack-value")) {
-		b.meta.Enc = zsetEncSkiplist
-	}
 	return wrapStore(b.c.tx.Put(b.c.db, key, nil, &b.meta))
 }
 

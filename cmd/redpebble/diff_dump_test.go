@@ -97,9 +97,6 @@ func (g *gen) restoreOpts() (ttl string, opts []string) {
 	case x < 0.3:
 		opts = append(opts, "FREQ", strconv.Itoa(g.r.Intn(256)))
 	}
-	g.r.Shuffle(len(opts), func(i, j int) {
-		// keep option values after their names: shuffle only whole options
-	})
 	if g.chance(0.3) && len(opts) > 0 && opts[0] == "ABSTTL" {
 		opts = append(opts[1:], "ABSTTL")
 	}
