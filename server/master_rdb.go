@@ -209,8 +209,6 @@ func (s *Server) writeRDBKey(tx *store.Tx, rw *rdb.Writer, lim *rdb.Limits, db i
 
 var maxStreamID = store.StreamID{Ms: math.MaxUint64, Seq: math.MaxUint64}
 
-func rid(id store.StreamID) rdb.StreamID { return rdb.StreamID{Ms: id.Ms, Seq: id.Seq} }
-
 func writeRDBStream(tx *store.Tx, rw *rdb.Writer, lim *rdb.Limits, db int, key []byte) error {
 	st, _, err := tx.OpenStream(db, key)
 	if err != nil {

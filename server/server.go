@@ -162,6 +162,7 @@ func (s *Server) registerAll() {
 	s.registerACL()
 	s.registerGeo()
 	s.registerSort()
+	s.registerDump()
 }
 
 func (s *Server) updateLimits() {

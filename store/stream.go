@@ -1233,3 +1233,7 @@ func (s *Stream) Lag(g *StreamGroup) (int64, bool) {
 	}
 	return 0, false
 }
+
+// SetExpireAt sets the stream's absolute expiry (unix ms, 0 none), written
+// by Save (RESTORE builds a stream with its TTL).
+func (s *Stream) SetExpireAt(ms int64) { s.m.ExpireAt = ms }

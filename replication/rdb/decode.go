@@ -178,6 +178,18 @@ func DecodeValue(r io.Reader, rdbVersion int, typ byte, key []byte, info KeyInfo
 	return nil
 }
 
+// DecodeValuePrefix is DecodeValue for a value that need not be the whole
+// input: what follows it is left unread. Redis's RESTORE decodes the object
+// from the whole payload this way (its footer included), so a value may
+// end inside the footer or leave bytes before it.
+func DecodeValuePrefix(r io.Reader, rdbVersion int, typ byte, key []byte, info KeyInfo, h Handler) error {
+	d := newDecoder(r, h, Options{})
+	d.version = rdbVersion
+	d.valkey = rdbVersion >= ValkeyVersion
+	d.key = append(d.key[:0], key...)
+	return d.value(typ, info)
+}
+
 // VerifyDumpPayload checks a DUMP/RESTORE payload
 // (<type><value><2-byte RDB version LE><8-byte CRC64 LE>) as
 // verifyDumpPayload in cluster.c does, and returns its type byte, the value
