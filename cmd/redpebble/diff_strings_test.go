@@ -816,6 +816,16 @@ func TestDiffAll(t *testing.T) {
 	slices.Sort(names) // map order must not change what a seed generates
 	all = append(all, generators...)
 	for _, name := range names {
+		if name == "sort" {
+			// Redis's sort.c tests errno == ERANGE after strtod without
+			// clearing errno, so a SORT of numeric data fails ("One or more
+			// scores can't be converted into double") whenever an earlier
+			// command of any type left ERANGE behind (an overflowing float
+			// argument) and nothing reset it since: that depends on libc
+			// calls between commands, not on the dataset. SORT is compared
+			// in TestDiffSort, whose commands never overflow a float.
+			continue
+		}
 		all = append(all, genSets[name]...)
 	}
 	runDiff(t, all, 20000)
