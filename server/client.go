@@ -85,10 +85,6 @@ type Client struct {
 	pscShared atomic.Pointer[psConn] // psc, for other goroutines (CLIENT LIST, timeout)
 	noteCtxFn func() any             // noteContext's function, made once
 	unflushed int                    // reply bytes queued since handle's last flush (fault.go)
-
-	// muteNotify silences keyspace events (the master's RESTORE, applied
-	// as several commands, fires only "restore").
-	muteNotify bool
 }
 
 type queued struct {

@@ -32,9 +32,6 @@ func (c *Client) notify(class pubsub.NotifyFlags, event string, key []byte) {
 
 // notifyDB is notify for a key of another db than c.db (COPY ... DB, MOVE).
 func (c *Client) notifyDB(class pubsub.NotifyFlags, event string, key []byte, db int) {
-	if c.muteNotify {
-		return
-	}
 	s := c.s
 	flags := pubsub.NotifyFlags(s.ps.flags.Load())
 	if flags&class == 0 || flags&(pubsub.NotifyKeyspace|pubsub.NotifyKeyevent) == 0 {

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/replication"
 	"github.com/redpebble/redpebble/store"
 )
@@ -238,10 +237,6 @@ func (a *masterApplier) run(c *Client, tx *store.Tx, args [][]byte) {
 	start := time.Now()
 	s.totalCmds.Add(1)
 	cmd, errText := s.cmds.lookup(args)
-	if cmd == nil && len(args) >= 4 && strings.EqualFold(string(args[0]), "restore") {
-		a.restore(c, tx, args)
-		return
-	}
 	if cmd == nil {
 		a.once("unknown:"+strings.ToLower(string(args[0])), "Command from the master not applied (logged once per name): %s", errText)
 		return
@@ -275,41 +270,6 @@ func (a *masterApplier) run(c *Client, tx *store.Tx, args [][]byte) {
 		c.out = nil
 	}
 	s.recordCall(cmd, time.Since(start))
-}
-
-// restore applies a RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s]
-// [FREQ f] of the master (which has no command of its own here) as the
-// commands that rebuild the value, as an RDB's keys are loaded. Redis 7
-// propagates the TTL as absolute with ABSTTL; a relative one is taken from
-// now.
-func (a *masterApplier) restore(c *Client, tx *store.Tx, args [][]byte) {
-	ttl, err := strconv.ParseInt(string(args[2]), 10, 64)
-	if err != nil || ttl < 0 {
-		a.once("err:restore:ttl", "RESTORE from the master with a bad TTL not applied")
-		return
-	}
-	abs := false
-	for _, o := range args[4:] {
-		if strings.EqualFold(string(o), "absttl") {
-			abs = true
-		}
-	}
-	if ttl > 0 && !abs {
-		ttl += time.Now().UnixMilli()
-	}
-	cmds, err := replication.RestoreCommands(args[1], args[3], ttl)
-	if err != nil {
-		a.once("err:restore:"+err.Error(), "RESTORE from the master not applied: %v", err)
-		return
-	}
-	c.muteNotify = true
-	for _, cmd := range cmds {
-		a.run(c, tx, cmd)
-	}
-	c.muteNotify = false
-	c.tx = tx
-	c.notify(pubsub.NotifyGeneric, "restore", args[1])
-	c.tx = nil
 }
 
 // killMasterLink is CLIENT KILL TYPE master: drop the link (the replica
