@@ -109,9 +109,8 @@ func (s *Server) initPubsub() {
 }
 
 func (s *Server) updateNotifyFlags() {
-	f := s.cfg.KeyspaceEvents()
-	s.ps.flags.Store(int64(f))
-	n := pubsub.NotifyFlags(f)
+	n := s.cfg.KeyspaceEvents()
+	s.ps.flags.Store(int64(n))
 	s.db.SetNoteNewKeys(n&pubsub.NotifyNew != 0 && n&(pubsub.NotifyKeyspace|pubsub.NotifyKeyevent) != 0)
 }
 

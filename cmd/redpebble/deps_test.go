@@ -33,14 +33,15 @@ type depRule struct {
 // depPicture is the dependency picture of STYLE.md:
 // cmd → server → {store, pubsub, resp, replication, server/config}, and
 // server → replication/rdb (DUMP/RESTORE and FUNCTION DUMP payloads are RDB), and
-// cmd → server/config, whose Config server.New takes;
+// cmd → server/config, whose Config server.New takes; server/config → {resp, pubsub}
+// (sdssplitargs and the notify-keyspace-events flags are theirs);
 // replication → {resp, store, pubsub, replication/rdb}; store → pebble;
 // resp, pubsub, replication/rdb and server/redistest → standard library only.
 var depPicture = map[string]depRule{
 	// cmd builds the server's config.Config to hand to server.New.
 	"cmd":              {internal: []string{"server", "server/config"}},
 	"server":           {internal: []string{"store", "pubsub", "resp", "replication", "replication/rdb", "server/config"}},
-	"server/config":    {},
+	"server/config":    {internal: []string{"resp", "pubsub"}},
 	"server/redistest": {stdlibOnly: true},
 	"replication":      {internal: []string{"resp", "store", "pubsub", "replication/rdb"}},
 	"replication/rdb":  {stdlibOnly: true},

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/redpebble/redpebble/pubsub"
 )
 
 // Sentinel errors, usable with errors.Is on what this package returns.
@@ -395,10 +397,10 @@ func (c *Config) ClientOutputBufferLimit(class string) (hard, soft int64, secs i
 	return l.Hard, l.Soft, l.Seconds
 }
 
-// KeyspaceEvents returns notify-keyspace-events as Notify* flags.
-func (c *Config) KeyspaceEvents() int {
+// KeyspaceEvents returns notify-keyspace-events as pubsub's Notify* flags.
+func (c *Config) KeyspaceEvents() pubsub.NotifyFlags {
 	_, v := c.val("notify-keyspace-events", kindSpecial)
-	return int(v.n)
+	return pubsub.NotifyFlags(v.n)
 }
 
 // Users returns the arguments of every "user" line, in order (the user name

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/redpebble/redpebble/pubsub"
 )
 
 func TestSetErrors(t *testing.T) {
@@ -189,7 +191,7 @@ slowlog-log-slower-than -1
 	require.Equal(t, 30, secs)
 	hard, _, _ = c.ClientOutputBufferLimit("pubsub")
 	require.Equal(t, int64(32<<20), hard)
-	require.Equal(t, NotifyKeyevent|NotifyExpired, c.KeyspaceEvents())
+	require.Equal(t, pubsub.NotifyKeyevent|pubsub.NotifyExpired, c.KeyspaceEvents())
 	require.Equal(t, "replicaof", c.Canonical("SLAVEOF"))
 	require.Equal(t, "", c.Canonical("nope"))
 	require.True(t, c.Mutable("port"))

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/redpebble/redpebble/pubsub"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -247,113 +249,18 @@ func rewriteOBL(st *rewriteState, d *directive, v, def value) {
 	}
 }
 
-// Keyspace notification classes, as NOTIFY_* in server.h.
-const (
-	NotifyKeyspace = 1 << iota // K
-	NotifyKeyevent             // E
-	NotifyGeneric              // g
-	NotifyString               // $
-	NotifyList                 // l
-	NotifySet                  // s
-	NotifyHash                 // h
-	NotifyZset                 // z
-	NotifyExpired              // x
-	NotifyEvicted              // e
-	NotifyStream               // t
-	NotifyKeyMiss              // m (not part of A)
-	NotifyLoaded               // module key loaded (internal)
-	NotifyModule               // d
-	NotifyNew                  // n (not part of A)
-
-	// NotifyAll is what 'A' stands for.
-	NotifyAll = NotifyGeneric | NotifyString | NotifyList | NotifySet | NotifyHash | NotifyZset |
-		NotifyExpired | NotifyEvicted | NotifyStream | NotifyModule
-)
-
-// keyspaceEventsStringToFlags as in notify.c; ok is false on an unknown class.
-func keyspaceEventsStringToFlags(s string) (int64, bool) {
-	var f int64
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case 'A':
-			f |= NotifyAll
-		case 'g':
-			f |= NotifyGeneric
-		case '$':
-			f |= NotifyString
-		case 'l':
-			f |= NotifyList
-		case 's':
-			f |= NotifySet
-		case 'h':
-			f |= NotifyHash
-		case 'z':
-			f |= NotifyZset
-		case 'x':
-			f |= NotifyExpired
-		case 'e':
-			f |= NotifyEvicted
-		case 'K':
-			f |= NotifyKeyspace
-		case 'E':
-			f |= NotifyKeyevent
-		case 't':
-			f |= NotifyStream
-		case 'm':
-			f |= NotifyKeyMiss
-		case 'd':
-			f |= NotifyModule
-		case 'n':
-			f |= NotifyNew
-		default:
-			return 0, false
-		}
-	}
-	return f, true
-}
-
-// keyspaceEventsFlagsToString as in notify.c (with its quirk: 'n' is not
-// shown when 'A' is).
-func keyspaceEventsFlagsToString(f int64) string {
-	var b []byte
-	if f&NotifyAll == NotifyAll {
-		b = append(b, 'A')
-	} else {
-		for _, p := range []struct {
-			f int64
-			c byte
-		}{{NotifyGeneric, 'g'}, {NotifyString, '$'}, {NotifyList, 'l'}, {NotifySet, 's'}, {NotifyHash, 'h'},
-			{NotifyZset, 'z'}, {NotifyExpired, 'x'}, {NotifyEvicted, 'e'}, {NotifyStream, 't'},
-			{NotifyModule, 'd'}, {NotifyNew, 'n'}} {
-			if f&p.f != 0 {
-				b = append(b, p.c)
-			}
-		}
-	}
-	if f&NotifyKeyspace != 0 {
-		b = append(b, 'K')
-	}
-	if f&NotifyKeyevent != 0 {
-		b = append(b, 'E')
-	}
-	if f&NotifyKeyMiss != 0 {
-		b = append(b, 'm')
-	}
-	return string(b)
-}
-
 func parseNotify(_ *Config, args []string, _ value) (value, string) {
 	if len(args) != 1 {
 		return value{}, reasonWrongArgs
 	}
-	f, ok := keyspaceEventsStringToFlags(args[0])
-	if !ok {
-		return value{}, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+	f, err := pubsub.ParseNotifyFlags(args[0])
+	if err != nil {
+		return value{}, pubsub.NotifyFlagsHelp
 	}
-	return value{n: f}, ""
+	return value{n: int64(f)}, ""
 }
 
-func getNotify(v value) string { return keyspaceEventsFlagsToString(v.n) }
+func getNotify(v value) string { return pubsub.NotifyFlags(v.n).String() }
 
 func rewriteNotify(st *rewriteState, d *directive, v, _ value) {
 	st.rewriteLine(d.name, d.name+" "+catRepr(getNotify(v)), v.n != 0)
