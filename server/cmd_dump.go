@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/redpebble/redpebble/pubsub"
@@ -24,23 +23,6 @@ func (s *Server) registerDump() {
 	t.add(rc, "restore", cmdRestore)
 }
 
-// dumpOptions are the encoder options of the current configuration.
-func (c *Client) dumpOptions() rdb.EncodeOptions {
-	o := rdb.DefaultEncodeOptions()
-	cfg := c.s.cfg
-	o.NoCompression = !cfg.Bool("rdbcompression")
-	l := &o.Limits
-	l.ListMaxListpackSize = cfg.Int("list-max-listpack-size")
-	l.HashMaxListpackEntries = int(cfg.Int64("hash-max-listpack-entries"))
-	l.HashMaxListpackValue = int(cfg.Memory("hash-max-listpack-value"))
-	l.ZSetMaxListpackEntries = int(cfg.Int64("zset-max-listpack-entries"))
-	l.ZSetMaxListpackValue = int(cfg.Memory("zset-max-listpack-value"))
-	l.SetMaxIntsetEntries = int(cfg.Int64("set-max-intset-entries"))
-	l.StreamNodeMaxEntries = int(cfg.Int64("stream-node-max-entries"))
-	l.StreamNodeMaxBytes = int(cfg.Memory("stream-node-max-bytes"))
-	return o
-}
-
 func cmdDump(c *Client) {
 	key := c.args[1]
 	m, found, err := c.tx.Lookup(c.db, key)
@@ -52,8 +34,9 @@ func cmdDump(c *Client) {
 		c.null()
 		return
 	}
-	d := rdb.NewDump(c.dumpOptions())
-	if err := dumpValue(c.tx, c.db, key, &m, d, c.dumpOptions().Limits); err != nil {
+	o := c.s.encodeOptions()
+	d := rdb.NewDump(o)
+	if err := writeValue(c.tx, c.db, key, &m, &d.ObjectWriter, o.Limits); err != nil {
 		c.fail(err)
 		return
 	}
@@ -63,163 +46,6 @@ func cmdDump(c *Client) {
 		return
 	}
 	c.bulk(p)
-}
-
-// dumpValue writes the value of key (metadata m) into d.
-func dumpValue(tx *store.Tx, db int, key []byte, m *store.Meta, d *rdb.Dump, lim rdb.Limits) error {
-	switch m.Type {
-	case store.TypeString:
-		return d.String(m.Value)
-	case store.TypeList:
-		l, _, err := tx.OpenList(db, key)
-		if err != nil {
-			return err
-		}
-		items, err := l.All()
-		if err != nil {
-			return err
-		}
-		return d.List(items)
-	case store.TypeSet:
-		members, err := tx.SetMembers(db, m)
-		if err != nil {
-			return err
-		}
-		intset := m.Enc == setEncIntset
-		if intset {
-			for _, x := range members {
-				if !rdb.IsSetInt(x) {
-					intset = false
-					break
-				}
-			}
-		}
-		if err := d.StartSet(uint64(len(members)), intset); err != nil {
-			return err
-		}
-		for _, x := range members {
-			if err := d.SetMember(x); err != nil {
-				return err
-			}
-		}
-		return d.EndSet()
-	case store.TypeHash:
-		h, _, err := tx.OpenHash(db, key)
-		if err != nil {
-			return err
-		}
-		if err := d.StartHash(uint64(h.Len()), m.Enc != store.HashEncHashtable); err != nil {
-			return err
-		}
-		var werr error
-		if err := h.ForEach(func(f, v []byte) bool {
-			werr = d.HashField(f, v)
-			return werr == nil
-		}); err != nil {
-			return err
-		}
-		if werr != nil {
-			return werr
-		}
-		return d.EndHash()
-	case store.TypeZSet:
-		small := m.Enc == zsetEncListpack
-		if err := d.StartZSet(m.Size, small); err != nil {
-			return err
-		}
-		var werr error
-		// A skiplist is saved from its tail: highest score first.
-		if err := tx.ZRangeByRank(db, m, 0, int64(m.Size)-1, !small, func(member []byte, score float64) bool {
-			werr = d.ZSetMember(member, score)
-			return werr == nil
-		}); err != nil {
-			return err
-		}
-		if werr != nil {
-			return werr
-		}
-		return d.EndZSet()
-	case store.TypeStream:
-		return dumpStream(tx, db, key, d, lim)
-	}
-	return fmt.Errorf("%w: DUMP of type %d", store.ErrCorrupt, m.Type)
-}
-
-func rid(id store.StreamID) rdb.StreamID { return rdb.StreamID{Ms: id.Ms, Seq: id.Seq} }
-
-func dumpStream(tx *store.Tx, db int, key []byte, d *rdb.Dump, lim rdb.Limits) error {
-	s, _, err := tx.OpenStream(db, key)
-	if err != nil {
-		return err
-	}
-	var entries []store.StreamEntry
-	if err := s.Range(store.StreamID{}, store.MaxStreamID, false, func(e store.StreamEntry) bool {
-		entries = append(entries, e)
-		return true
-	}); err != nil {
-		return err
-	}
-	plan := rdb.NewStreamPlan(lim)
-	for _, e := range entries {
-		plan.Add(rid(e.ID), e.FV)
-	}
-	if err := d.StartStream(plan); err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if err := d.StreamEntry(rid(e.ID), e.FV); err != nil {
-			return err
-		}
-	}
-	groups, err := s.AllGroups()
-	if err != nil {
-		return err
-	}
-	first := s.First
-	if len(entries) == 0 {
-		first = store.StreamID{}
-	}
-	meta := rdb.StreamMeta{Length: uint64(len(entries)), LastID: rid(s.Last), HasV2Fields: true,
-		FirstID: rid(first), MaxDeletedID: rid(s.MaxDeleted), EntriesAdded: s.EntriesAdded}
-	if err := d.StreamMeta(meta, uint64(len(groups))); err != nil {
-		return err
-	}
-	for _, g := range groups {
-		pel, err := s.PEL(g.Name, store.StreamID{}, store.MaxStreamID, 0)
-		if err != nil {
-			return err
-		}
-		cons, err := s.Consumers(g.Name)
-		if err != nil {
-			return err
-		}
-		if err := d.StreamGroup(rdb.StreamGroup{Name: g.Name, LastID: rid(g.Last), EntriesRead: g.EntriesRead},
-			uint64(len(pel)), uint64(len(cons))); err != nil {
-			return err
-		}
-		for _, n := range pel {
-			if err := d.StreamPendingEntry(rdb.StreamPendingEntry{ID: rid(n.ID), DeliveryTime: n.DeliveryTime,
-				DeliveryCount: n.DeliveryCount}); err != nil {
-				return err
-			}
-		}
-		for _, cn := range cons {
-			ids, err := s.ConsumerPEL(g.Name, cn.Name, store.StreamID{}, store.MaxStreamID, 0)
-			if err != nil {
-				return err
-			}
-			if err := d.StreamConsumer(rdb.StreamConsumer{Name: cn.Name, SeenTime: cn.SeenTime, ActiveTime: cn.SeenTime},
-				uint64(len(ids))); err != nil {
-				return err
-			}
-			for _, id := range ids {
-				if err := d.StreamConsumerPending(rid(id)); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return d.EndStream()
 }
 
 // restoreTypeOK reports whether Redis 7.0 (RDB 10) knows RDB object type t
