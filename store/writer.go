@@ -73,7 +73,12 @@ func (d *DB) View(consistent bool, fn func(tx *Tx) error) error {
 	}
 	tx := d.getReadTx()
 	if consistent {
+		// The snapshot and cacheGen are taken together, with no commit
+		// between: the cache serves the snapshot until the next commit.
+		d.commitMu.RLock()
 		snap := d.pdb.NewSnapshot()
+		tx.snapGen = d.cacheGen
+		d.commitMu.RUnlock()
 		tx.r = snap
 		defer snap.Close()
 	} else {
@@ -195,7 +200,19 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 			opt = pebble.Sync
 		}
 	}
-	if err := d.guard(func() error { return b.Commit(opt) }); err != nil {
+	r := b.Reader()
+	d.commitMu.Lock()
+	err := d.guard(func() error { return b.Commit(opt) })
+	if d.cache != nil {
+		if err == nil {
+			d.cache.apply(r)
+		} else {
+			d.cache.clear()
+		}
+	}
+	d.cacheGen++
+	d.commitMu.Unlock()
+	if err != nil {
 		err = diskError(err)
 		d.writeErr.Store(&err)
 		d.setFailed(err)
@@ -238,6 +255,7 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 			d.setFailed(err)
 		}
 		db.Close()
+		d.invalidateCache()
 	}
 	return nil
 }
