@@ -4,28 +4,40 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"hash/maphash"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/batchrepr"
 )
 
-// metaCache keeps recently read or written metadata records (the whole
-// record of a string: its value) in memory, so that a lookup costs a hash
-// map probe instead of a pebble memtable/sstable search. It caches absence
-// too (a nil value).
+// metaCache keeps metadata records (for a string: the whole record, its
+// value included) in memory, so that a lookup costs a hash map probe
+// instead of a pebble memtable/sstable search. It caches absence too.
 //
 // Coherence: the cache always equals pebble's latest committed state for
 // the keys it holds. The writer commits under commitMu held exclusively and
 // applies the committed batch's metadata writes to the cache before
-// releasing it; every cache fill and every cached read happens under
-// commitMu held shared, so a miss filled from pebble cannot race a commit.
-// Writes to pebble outside the writer's commit (open, reopen after a disk
-// error) clear the cache. A consistent (snapshot) read uses the cache only
-// while no commit happened since its snapshot (cacheGen).
+// releasing it; every cache read and fill happens under commitMu held
+// shared, so a miss filled from pebble cannot race a commit. Writes to
+// pebble outside the writer's commit (reopen after a disk error) clear the
+// cache. A consistent (snapshot) read uses the cache only while no commit
+// happened since its snapshot (cacheGen).
+//
+// Complete mode: when the cache holds an entry for every metadata key of
+// the store (it started from an empty store, or from a scan of a small one
+// at open, and has evicted nothing since), a key it does not hold is
+// absent, and a miss costs no pebble read. Records too big to cache keep a
+// key-only entry ("big") meaning "present, read pebble".
 type metaCache struct {
 	shards   [cacheShards]cacheShard
 	maxShard int64
+	// complete is changed under commitMu held exclusively, or by an
+	// eviction (under a shard lock, with commitMu held at least shared:
+	// a reader that saw it true before cannot have missed a key since, as
+	// evictions drop keys that exist — it then reads pebble).
+	complete atomic.Bool
 }
 
 const (
@@ -39,9 +51,28 @@ const (
 
 type cacheShard struct {
 	mu   sync.Mutex
-	m    map[string][]byte
+	m    map[uint64]cacheEntry // by maphash of the pebble key
 	size int64
 }
+
+// Entry states.
+const (
+	entryPresent = iota // kv[klen:] is the record
+	entryAbsent         // the key does not exist
+	entryBig            // the key exists; its record is not cached
+)
+
+// cacheEntry holds a pebble key and its record in one allocation (one
+// memory miss for both): kv[:klen] is the key, kv[klen:] the record. Two
+// keys with one hash share the slot: the last put wins (the other is
+// evicted) and a get compares the key.
+type cacheEntry struct {
+	kv    []byte
+	klen  uint32
+	state uint8
+}
+
+var cacheSeed = maphash.MakeSeed()
 
 func newMetaCache(bytes int64) *metaCache {
 	if bytes <= 0 {
@@ -49,7 +80,7 @@ func newMetaCache(bytes int64) *metaCache {
 	}
 	c := &metaCache{maxShard: bytes / cacheShards}
 	for i := range c.shards {
-		c.shards[i].m = map[string][]byte{}
+		c.shards[i].m = map[uint64]cacheEntry{}
 	}
 	return c
 }
@@ -64,54 +95,120 @@ func (c *metaCache) shard(k []byte) *cacheShard {
 	return &c.shards[binary.BigEndian.Uint32(k[6:10])%cacheShards]
 }
 
-// get returns the cached record of k (nil: absent) and whether k is cached.
-func (c *metaCache) get(k []byte) ([]byte, bool) {
+// Lookup results.
+const (
+	cacheMiss    = iota // not known: read pebble
+	cacheHit            // the record is returned
+	cacheAbsentK        // the key does not exist
+)
+
+// get looks k up. A returned record is never modified.
+func (c *metaCache) get(k []byte) ([]byte, int) {
+	h := maphash.Bytes(cacheSeed, k)
 	s := c.shard(k)
 	s.mu.Lock()
-	v, ok := s.m[string(k)]
+	e, ok := s.m[h]
 	s.mu.Unlock()
-	return v, ok
+	if !ok || int(e.klen) != len(k) || !bytes.Equal(e.kv[:e.klen], k) {
+		if c.complete.Load() {
+			return nil, cacheAbsentK
+		}
+		return nil, cacheMiss
+	}
+	switch e.state {
+	case entryAbsent:
+		return nil, cacheAbsentK
+	case entryBig:
+		return nil, cacheMiss
+	}
+	return e.kv[e.klen:len(e.kv):len(e.kv)], cacheHit
 }
 
-// put caches v (nil: absent) as the record of k; v must not change after.
+func (e cacheEntry) size() int64 { return int64(len(e.kv)) + cacheEntryOverhead }
+
+// put records that k holds v, or with v nil that k is absent.
 func (c *metaCache) put(k, v []byte) {
+	h := maphash.Bytes(cacheSeed, k)
 	s := c.shard(k)
-	s.mu.Lock()
-	if len(v) > cacheMaxValue {
-		if old, ok := s.m[string(k)]; ok {
-			s.size -= int64(len(k) + len(old) + cacheEntryOverhead)
-			delete(s.m, string(k))
+	var e cacheEntry
+	switch {
+	case v == nil && c.complete.Load():
+		// Absence is implied: drop the entry.
+		s.mu.Lock()
+		if old, ok := s.m[h]; ok && int(old.klen) == len(k) && bytes.Equal(old.kv[:old.klen], k) {
+			s.size -= old.size()
+			delete(s.m, h)
 		}
 		s.mu.Unlock()
 		return
+	case v == nil:
+		e = cacheEntry{kv: bytes.Clone(k), klen: uint32(len(k)), state: entryAbsent}
+	case len(v) > cacheMaxValue:
+		e = cacheEntry{kv: bytes.Clone(k), klen: uint32(len(k)), state: entryBig}
+	default:
+		kv := make([]byte, len(k)+len(v))
+		copy(kv, k)
+		copy(kv[len(k):], v)
+		e = cacheEntry{kv: kv, klen: uint32(len(k)), state: entryPresent}
 	}
-	if old, ok := s.m[string(k)]; ok {
-		s.size += int64(len(v) - len(old))
-		s.m[string(k)] = v
+	s.mu.Lock()
+	if old, ok := s.m[h]; ok {
+		if int(old.klen) != len(k) || !bytes.Equal(old.kv[:old.klen], k) {
+			// A hash collision evicts the other key.
+			c.evicted(old)
+		}
+		s.size += e.size() - old.size()
+		s.m[h] = e
 		s.mu.Unlock()
 		return
 	}
-	s.size += int64(len(k) + len(v) + cacheEntryOverhead)
-	s.m[string(k)] = v
+	s.size += e.size()
+	s.m[h] = e
 	for s.size > c.maxShard && len(s.m) > 1 {
-		for ek, ev := range s.m { // map order: a random victim
-			if ek == string(k) {
+		for eh, ev := range s.m { // map order: a random victim
+			if eh == h {
 				continue
 			}
-			s.size -= int64(len(ek) + len(ev) + cacheEntryOverhead)
-			delete(s.m, ek)
+			c.evicted(ev)
+			s.size -= ev.size()
+			delete(s.m, eh)
 			break
 		}
 	}
 	s.mu.Unlock()
 }
 
+// evicted notes that e leaves the cache: unless it recorded absence, the
+// cache no longer holds every key.
+func (c *metaCache) evicted(e cacheEntry) {
+	if e.state != entryAbsent {
+		c.complete.Store(false)
+	}
+}
+
 func (c *metaCache) clear() {
+	c.complete.Store(false)
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
 		clear(s.m)
 		s.size = 0
+		s.mu.Unlock()
+	}
+}
+
+// dropKeyspace forgets every entry of keyspace ks, which a range delete
+// emptied (FLUSHDB, a dropped keyspace): completeness holds.
+func (c *metaCache) dropKeyspace(ks uint32) {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		for h, e := range s.m {
+			if binary.BigEndian.Uint32(e.kv[1:5]) == ks {
+				s.size -= e.size()
+				delete(s.m, h)
+			}
+		}
 		s.mu.Unlock()
 	}
 }
@@ -132,14 +229,19 @@ func (c *metaCache) apply(r batchrepr.Reader) {
 		switch kind {
 		case pebble.InternalKeyKindSet:
 			if isMetaKey(k) {
-				c.put(k, cloneExact(v))
+				if v == nil {
+					v = []byte{}
+				}
+				c.put(k, v)
 			}
 		case pebble.InternalKeyKindDelete, pebble.InternalKeyKindSingleDelete, pebble.InternalKeyKindDeleteSized:
 			if isMetaKey(k) {
 				c.put(k, nil)
 			}
 		case pebble.InternalKeyKindRangeDelete:
-			if rangeMayCoverMeta(k, v) {
+			if ks, ok := wholeKeyspace(k, v); ok {
+				c.dropKeyspace(ks)
+			} else if rangeMayCoverMeta(k, v) {
 				c.clear()
 			}
 		case pebble.InternalKeyKindLogData, pebble.InternalKeyKindRangeKeySet,
@@ -150,6 +252,18 @@ func (c *metaCache) apply(r batchrepr.Reader) {
 			return
 		}
 	}
+}
+
+// wholeKeyspace reports whether [lo, hi) is [ksPrefix(ks), ksPrefix(ks+1)).
+func wholeKeyspace(lo, hi []byte) (uint32, bool) {
+	if len(lo) != 5 || len(hi) != 5 || lo[0] != tagData || hi[0] != tagData {
+		return 0, false
+	}
+	ks := binary.BigEndian.Uint32(lo[1:])
+	if ks == ^uint32(0) || binary.BigEndian.Uint32(hi[1:]) != ks+1 {
+		return 0, false
+	}
+	return ks, true
 }
 
 // rangeMayCoverMeta reports whether [lo, hi) may hold metadata keys: any
@@ -174,6 +288,57 @@ func (d *DB) invalidateCache() {
 	d.commitMu.Unlock()
 }
 
+// dropKeyspaceCache forgets keyspace ks after its range delete committed.
+func (d *DB) dropKeyspaceCache(ks uint32) {
+	if d.cache == nil {
+		return
+	}
+	d.commitMu.Lock()
+	d.cache.dropKeyspace(ks)
+	d.cacheGen++
+	d.commitMu.Unlock()
+}
+
+// fillCache loads every metadata record of the reachable keyspaces into
+// the cache at open, when they are few (at most maxKeys), and turns on
+// complete mode; an empty store costs one seek per keyspace.
+func (d *DB) fillCache(maxKeys int64) error {
+	c := d.cache
+	if c == nil {
+		return nil
+	}
+	var total int64
+	for _, ks := range *d.dbmap.Load() {
+		total += d.counter(ks).keys.Load()
+	}
+	if total > maxKeys {
+		return nil
+	}
+	c.complete.Store(true)
+	for _, ks := range *d.dbmap.Load() {
+		lo, hi := metaBounds(ks)
+		it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+		if err != nil {
+			c.clear()
+			return err
+		}
+		for it.First(); it.Valid() && c.complete.Load(); it.Next() {
+			v, err := it.ValueAndErr()
+			if err != nil {
+				it.Close()
+				c.clear()
+				return err
+			}
+			c.put(it.Key(), v)
+		}
+		if err := it.Close(); err != nil {
+			c.clear()
+			return err
+		}
+	}
+	return nil
+}
+
 // cachedGet reads metadata record k through the cache. r must read pebble's
 // latest committed state (the DB) or, with snapGen != 0, a snapshot taken
 // when cacheGen was snapGen. The value is never modified and outlives the Tx.
@@ -183,9 +348,13 @@ func (d *DB) cachedGet(r pebble.Reader, k []byte, snapGen uint64) ([]byte, bool,
 		d.commitMu.RUnlock()
 		return nil, false, errCacheStale
 	}
-	if v, ok := d.cache.get(k); ok {
+	switch v, res := d.cache.get(k); res {
+	case cacheHit:
 		d.commitMu.RUnlock()
-		return v, v != nil, nil
+		return v, true, nil
+	case cacheAbsentK:
+		d.commitMu.RUnlock()
+		return nil, false, nil
 	}
 	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -197,9 +366,9 @@ func (d *DB) cachedGet(r pebble.Reader, k []byte, snapGen uint64) ([]byte, bool,
 		d.commitMu.RUnlock()
 		return nil, false, err
 	}
+	d.cache.put(k, v)
 	v = cloneExact(v)
 	closer.Close()
-	d.cache.put(k, v)
 	d.commitMu.RUnlock()
 	return v, true, nil
 }

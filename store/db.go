@@ -191,6 +191,12 @@ func Open(dir string, o Options) (*DB, error) {
 		pdb.Close()
 		return nil, err
 	}
+	if d.cache != nil {
+		if err := d.fillCache(d.cache.maxShard * cacheShards / 256); err != nil {
+			pdb.Close()
+			return nil, err
+		}
+	}
 	go d.writer()
 	return d, nil
 }

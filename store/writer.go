@@ -255,7 +255,7 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 			d.setFailed(err)
 		}
 		db.Close()
-		d.invalidateCache()
+		d.dropKeyspaceCache(ks)
 	}
 	return nil
 }
