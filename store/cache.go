@@ -20,7 +20,9 @@ import (
 // the keys it holds. The writer commits under commitMu held exclusively and
 // applies the committed batch's metadata writes to the cache before
 // releasing it; every cache read and fill happens under commitMu held
-// shared, so a miss filled from pebble cannot race a commit. Writes to
+// shared, so a miss filled from pebble cannot race a commit. A commit that
+// waits for an fsync runs outside commitMu with cacheBypass set: meanwhile
+// readers read pebble only. Writes to
 // pebble outside the writer's commit (reopen after a disk error) clear the
 // cache. A consistent (snapshot) read uses the cache only while no commit
 // happened since its snapshot (cacheGen).
@@ -344,7 +346,7 @@ func (d *DB) fillCache(maxKeys int64) error {
 // when cacheGen was snapGen. The value is never modified and outlives the Tx.
 func (d *DB) cachedGet(r pebble.Reader, k []byte, snapGen uint64) ([]byte, bool, error) {
 	d.commitMu.RLock()
-	if snapGen != 0 && snapGen != d.cacheGen {
+	if (snapGen != 0 && snapGen != d.cacheGen) || d.cacheBypass {
 		d.commitMu.RUnlock()
 		return nil, false, errCacheStale
 	}

@@ -132,6 +132,9 @@ type DB struct {
 	cache    *metaCache
 	commitMu sync.RWMutex
 	cacheGen uint64 // guarded by commitMu; advanced by every commit
+	// cacheBypass is set (under commitMu) while a synced commit runs
+	// without commitMu: readers read pebble, not the cache.
+	cacheBypass bool
 }
 
 // ReplState is the replication position committed with the data.

@@ -123,7 +123,10 @@ func (tx *Tx) getMeta(k []byte) ([]byte, bool, error) {
 	}
 	// The batch has not written k: the committed state is what it reads,
 	// and only this goroutine commits.
-	return d.cachedGet(d.pdb, k, 0)
+	if v, ok, err := d.cachedGet(d.pdb, k, 0); err != errCacheStale {
+		return v, ok, err
+	}
+	return tx.get(k)
 }
 
 func (tx *Tx) run(fn func(*Tx) error) error {

@@ -201,8 +201,23 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 		}
 	}
 	r := b.Reader()
-	d.commitMu.Lock()
-	err := d.guard(func() error { return b.Commit(opt) })
+	if opt == pebble.Sync {
+		// Readers must not wait for the fsync: while it runs they bypass
+		// the cache (pebble shows the batch atomically, whenever it does).
+		d.commitMu.Lock()
+		d.cacheBypass = true
+		d.cacheGen++
+		d.commitMu.Unlock()
+	}
+	var err error
+	if opt == pebble.Sync {
+		err = d.guard(func() error { return b.Commit(opt) })
+		d.commitMu.Lock()
+	} else {
+		d.commitMu.Lock()
+		err = d.guard(func() error { return b.Commit(opt) })
+	}
+	d.cacheBypass = false
 	if d.cache != nil {
 		if err == nil {
 			d.cache.apply(r)
