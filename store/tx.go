@@ -51,6 +51,9 @@ type Tx struct {
 	// lookups read the batch, the others the cache (cache.go).
 	metaDirty map[string]struct{}
 	metaRange bool
+	// zmemo holds, in a write Tx, the rank directories of the zsets the
+	// group changed (zset.go), by their boundary prefix.
+	zmemo map[string]*zMemo
 }
 
 var readTxPool = sync.Pool{New: func() any { return &Tx{} }}
@@ -92,6 +95,7 @@ func (tx *Tx) endWrite() {
 	tx.r, tx.b = nil, nil
 	clear(tx.metaDirty)
 	tx.metaRange = false
+	clear(tx.zmemo)
 }
 
 // wroteMeta records that the batch wrote metadata key k.
