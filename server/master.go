@@ -424,7 +424,6 @@ func (s *Server) registerMaster() {
 	t.add(rc, "psync", cmdPsync)
 	t.add(rc, "sync", cmdPsync)
 	t.add(rc, "wait", cmdWait)
-	go s.masterCron()
 }
 
 func cmdReplconf(c *Client) {

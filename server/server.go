@@ -120,6 +120,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	db.SetOnReopen(s.onStoreReopen)
 	s.activeExpireOn.Store(true)
 	go s.cron()
+	go s.masterCron() // not in registerMaster: tests build command tables without a config
 	s.startReplication()
 	return s, nil
 }

@@ -47,6 +47,9 @@ type Options struct {
 	MaxGroup int
 	// Logf, when set, receives the store's own warnings (disk faults).
 	Logf func(format string, args ...any)
+	// MetaCacheSize bounds the in-memory cache of metadata records and
+	// small strings (cache.go): 0 means 64 MB, negative turns it off.
+	MetaCacheSize int64
 }
 
 func (o Options) logf(format string, args ...any) {
@@ -123,6 +126,15 @@ type DB struct {
 	failed   atomic.Pointer[error]
 	gen      atomic.Uint64
 	onReopen func()
+
+	// The metadata cache (cache.go). commitMu is held exclusively by the
+	// writer across a commit and the cache update, shared by cache readers.
+	cache    *metaCache
+	commitMu sync.RWMutex
+	cacheGen uint64 // guarded by commitMu; advanced by every commit
+	// cacheBypass is set (under commitMu) while a synced commit runs
+	// without commitMu: readers read pebble, not the cache.
+	cacheBypass bool
 }
 
 // ReplState is the replication position committed with the data.
@@ -170,11 +182,23 @@ func Open(dir string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	d := &DB{pdb: pdb, opts: o, reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{}),
-		counters: map[uint32]*counter{}, lastSync: time.Now(), dir: dir, popts: pristine}
+		counters: map[uint32]*counter{}, lastSync: time.Now(), dir: dir, popts: pristine, cacheGen: 1}
+	switch {
+	case o.MetaCacheSize == 0:
+		d.cache = newMetaCache(64 << 20)
+	case o.MetaCacheSize > 0:
+		d.cache = newMetaCache(o.MetaCacheSize)
+	}
 	d.sync.Store(int32(o.Sync))
 	if err := d.load(); err != nil {
 		pdb.Close()
 		return nil, err
+	}
+	if d.cache != nil {
+		if err := d.fillCache(d.cache.maxShard * cacheShards / 256); err != nil {
+			pdb.Close()
+			return nil, err
+		}
 	}
 	go d.writer()
 	return d, nil

@@ -209,6 +209,7 @@ func (d *DB) tryRecover() {
 	d.unsynced = false
 	d.lastSync = time.Now()
 	d.gen.Add(1)
+	d.invalidateCache()
 	d.writeErr.Store(nil)
 	d.failed.Store(nil)
 	d.pmu.Unlock()

@@ -42,6 +42,18 @@ type Tx struct {
 	expiredSeen []KeyRef
 
 	kbuf []byte
+
+	// snapGen is, for a read Tx on a snapshot, the cacheGen the snapshot
+	// was taken at (0 otherwise).
+	snapGen uint64
+	// A write Tx tracks the metadata keys its batch wrote (metaDirty) or
+	// whether it deleted a range that may hold some (metaRange): those
+	// lookups read the batch, the others the cache (cache.go).
+	metaDirty map[string]struct{}
+	metaRange bool
+	// zmemo holds, in a write Tx, the rank directories of the zsets the
+	// group changed (zset.go), by their boundary prefix.
+	zmemo map[string]*zMemo
 }
 
 var readTxPool = sync.Pool{New: func() any { return &Tx{} }}
@@ -59,6 +71,7 @@ func (d *DB) putReadTx(tx *Tx) {
 	tx.expiredSeen = tx.expiredSeen[:0]
 	tx.r = nil
 	tx.d = nil
+	tx.snapGen = 0
 	readTxPool.Put(tx)
 }
 
@@ -80,6 +93,44 @@ func (tx *Tx) endWrite() {
 	tx.repl = nil
 	tx.keepExpired = false
 	tx.r, tx.b = nil, nil
+	clear(tx.metaDirty)
+	tx.metaRange = false
+	clear(tx.zmemo)
+}
+
+// wroteMeta records that the batch wrote metadata key k.
+func (tx *Tx) wroteMeta(k []byte) {
+	if tx.metaDirty == nil {
+		tx.metaDirty = map[string]struct{}{}
+	}
+	tx.metaDirty[string(k)] = struct{}{}
+}
+
+// getMeta reads metadata record k, through the cache when it holds the
+// record as this Tx sees it.
+func (tx *Tx) getMeta(k []byte) ([]byte, bool, error) {
+	d := tx.d
+	if d.cache == nil {
+		return tx.get(k)
+	}
+	if tx.b == nil {
+		if v, ok, err := d.cachedGet(tx.r, k, tx.snapGen); err != errCacheStale {
+			return v, ok, err
+		}
+		return tx.get(k)
+	}
+	if tx.metaRange {
+		return tx.get(k)
+	}
+	if _, dirty := tx.metaDirty[string(k)]; dirty {
+		return tx.get(k)
+	}
+	// The batch has not written k: the committed state is what it reads,
+	// and only this goroutine commits.
+	if v, ok, err := d.cachedGet(d.pdb, k, 0); err != errCacheStale {
+		return v, ok, err
+	}
+	return tx.get(k)
 }
 
 func (tx *Tx) run(fn func(*Tx) error) error {
@@ -158,13 +209,28 @@ func (tx *Tx) get(k []byte) ([]byte, bool, error) {
 func (tx *Tx) Get(k []byte) ([]byte, bool, error) { return tx.get(k) }
 
 // Set writes a raw record.
-func (tx *Tx) Set(k, v []byte) error { return tx.b.Set(k, v, nil) }
+func (tx *Tx) Set(k, v []byte) error {
+	if isMetaKey(k) {
+		tx.wroteMeta(k)
+	}
+	return tx.b.Set(k, v, nil)
+}
 
 // Delete deletes a raw record.
-func (tx *Tx) Delete(k []byte) error { return tx.b.Delete(k, nil) }
+func (tx *Tx) Delete(k []byte) error {
+	if isMetaKey(k) {
+		tx.wroteMeta(k)
+	}
+	return tx.b.Delete(k, nil)
+}
 
 // DeleteRange deletes raw records in [lo, hi).
-func (tx *Tx) DeleteRange(lo, hi []byte) error { return tx.b.DeleteRange(lo, hi, nil) }
+func (tx *Tx) DeleteRange(lo, hi []byte) error {
+	if rangeMayCoverMeta(lo, hi) {
+		tx.metaRange = true
+	}
+	return tx.b.DeleteRange(lo, hi, nil)
+}
 
 // NewIter opens an iterator over [lo, hi) that sees this Tx's writes; the
 // caller closes it.
@@ -181,7 +247,7 @@ func (tx *Tx) Lookup(db int, key []byte) (Meta, bool, error) {
 		return Meta{}, false, err
 	}
 	tx.kbuf = metaKey(tx.kbuf[:0], ks, key)
-	v, ok, err := tx.get(tx.kbuf)
+	v, ok, err := tx.getMeta(tx.kbuf)
 	if err != nil || !ok {
 		return Meta{}, false, err
 	}
@@ -244,6 +310,7 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 		dl.expires++
 	}
 	tx.kbuf = metaKey(tx.kbuf[:0], ks, key)
+	tx.wroteMeta(tx.kbuf)
 	val := m.encode(make([]byte, 0, metaHeaderLen+len(m.Value)+16+len(m.Extra)))
 	tx.touch(db, key)
 	return tx.b.Set(tx.kbuf, val, nil)
@@ -292,7 +359,9 @@ func (tx *Tx) deleteMeta(db int, ks uint32, key []byte, m *Meta) error {
 		tx.b.DeleteRange(lo, hi, nil)
 	}
 	tx.touch(db, key)
-	return tx.b.Delete(metaKey(nil, ks, key), nil)
+	mk := metaKey(nil, ks, key)
+	tx.wroteMeta(mk)
+	return tx.b.Delete(mk, nil)
 }
 
 // copySubkeys copies every subkey of keyid in ksid src to keyid2 in ksid dst.
@@ -382,7 +451,9 @@ func (tx *Tx) Rename(db int, src, dst []byte, nx bool) (found bool, done bool, e
 		tx.b.Delete(expireKey(nil, ks, m.ExpireAt, src), nil)
 	}
 	tx.touch(db, src)
-	if err := tx.b.Delete(metaKey(nil, ks, src), nil); err != nil {
+	smk := metaKey(nil, ks, src)
+	tx.wroteMeta(smk)
+	if err := tx.b.Delete(smk, nil); err != nil {
 		return true, false, err
 	}
 	var op *Meta
@@ -427,6 +498,7 @@ func (tx *Tx) FlushDB(n int) error {
 	dl.keys = -c.keys.Load()
 	dl.expires = -c.expires.Load()
 	tx.ev.Flushed = append(tx.ev.Flushed, n)
+	tx.metaRange = true
 	return tx.b.DeleteRange(ksPrefix(nil, ks), ksPrefix(nil, ks+1), nil)
 }
 

@@ -73,7 +73,12 @@ func (d *DB) View(consistent bool, fn func(tx *Tx) error) error {
 	}
 	tx := d.getReadTx()
 	if consistent {
+		// The snapshot and cacheGen are taken together, with no commit
+		// between: the cache serves the snapshot until the next commit.
+		d.commitMu.RLock()
 		snap := d.pdb.NewSnapshot()
+		tx.snapGen = d.cacheGen
+		d.commitMu.RUnlock()
 		tx.r = snap
 		defer snap.Close()
 	} else {
@@ -195,7 +200,34 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 			opt = pebble.Sync
 		}
 	}
-	if err := d.guard(func() error { return b.Commit(opt) }); err != nil {
+	r := b.Reader()
+	if opt == pebble.Sync {
+		// Readers must not wait for the fsync: while it runs they bypass
+		// the cache (pebble shows the batch atomically, whenever it does).
+		d.commitMu.Lock()
+		d.cacheBypass = true
+		d.cacheGen++
+		d.commitMu.Unlock()
+	}
+	var err error
+	if opt == pebble.Sync {
+		err = d.guard(func() error { return b.Commit(opt) })
+		d.commitMu.Lock()
+	} else {
+		d.commitMu.Lock()
+		err = d.guard(func() error { return b.Commit(opt) })
+	}
+	d.cacheBypass = false
+	if d.cache != nil {
+		if err == nil {
+			d.cache.apply(r)
+		} else {
+			d.cache.clear()
+		}
+	}
+	d.cacheGen++
+	d.commitMu.Unlock()
+	if err != nil {
 		err = diskError(err)
 		d.writeErr.Store(&err)
 		d.setFailed(err)
@@ -238,6 +270,7 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 			d.setFailed(err)
 		}
 		db.Close()
+		d.dropKeyspaceCache(ks)
 	}
 	return nil
 }

@@ -1,0 +1,382 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/batchrepr"
+)
+
+// metaCache keeps metadata records (for a string: the whole record, its
+// value included) in memory, so that a lookup costs a hash map probe
+// instead of a pebble memtable/sstable search. It caches absence too.
+//
+// Coherence: the cache always equals pebble's latest committed state for
+// the keys it holds. The writer commits under commitMu held exclusively and
+// applies the committed batch's metadata writes to the cache before
+// releasing it; every cache read and fill happens under commitMu held
+// shared, so a miss filled from pebble cannot race a commit. A commit that
+// waits for an fsync runs outside commitMu with cacheBypass set: meanwhile
+// readers read pebble only. Writes to
+// pebble outside the writer's commit (reopen after a disk error) clear the
+// cache. A consistent (snapshot) read uses the cache only while no commit
+// happened since its snapshot (cacheGen).
+//
+// Complete mode: when the cache holds an entry for every metadata key of
+// the store (it started from an empty store, or from a scan of a small one
+// at open, and has evicted nothing since), a key it does not hold is
+// absent, and a miss costs no pebble read. Records too big to cache keep a
+// key-only entry ("big") meaning "present, read pebble".
+type metaCache struct {
+	shards   [cacheShards]cacheShard
+	maxShard int64
+	// complete is changed under commitMu held exclusively, or by an
+	// eviction (under a shard lock, with commitMu held at least shared:
+	// a reader that saw it true before cannot have missed a key since, as
+	// evictions drop keys that exist — it then reads pebble).
+	complete atomic.Bool
+}
+
+const (
+	cacheShards = 16
+	// cacheMaxValue is the largest record cached (bigger strings are read
+	// from pebble each time).
+	cacheMaxValue = 1024
+	// cacheEntryOverhead approximates a map entry's own bytes.
+	cacheEntryOverhead = 64
+)
+
+type cacheShard struct {
+	mu   sync.Mutex
+	m    map[uint64]cacheEntry // by maphash of the pebble key
+	size int64
+}
+
+// Entry states.
+const (
+	entryPresent = iota // kv[klen:] is the record
+	entryAbsent         // the key does not exist
+	entryBig            // the key exists; its record is not cached
+)
+
+// cacheEntry holds a pebble key and its record in one allocation (one
+// memory miss for both): kv[:klen] is the key, kv[klen:] the record. Two
+// keys with one hash share the slot: the last put wins (the other is
+// evicted) and a get compares the key.
+type cacheEntry struct {
+	kv    []byte
+	klen  uint32
+	state uint8
+}
+
+var cacheSeed = maphash.MakeSeed()
+
+func newMetaCache(bytes int64) *metaCache {
+	if bytes <= 0 {
+		return nil
+	}
+	c := &metaCache{maxShard: bytes / cacheShards}
+	for i := range c.shards {
+		c.shards[i].m = map[uint64]cacheEntry{}
+	}
+	return c
+}
+
+// isMetaKey reports whether k is 01|ksid|'m'|h32|key.
+func isMetaKey(k []byte) bool {
+	return len(k) >= metaKeyPrefixLen && k[0] == tagData && k[5] == kindMeta
+}
+
+func (c *metaCache) shard(k []byte) *cacheShard {
+	// The key hash is part of a metadata key.
+	return &c.shards[binary.BigEndian.Uint32(k[6:10])%cacheShards]
+}
+
+// Lookup results.
+const (
+	cacheMiss    = iota // not known: read pebble
+	cacheHit            // the record is returned
+	cacheAbsentK        // the key does not exist
+)
+
+// get looks k up. A returned record is never modified.
+func (c *metaCache) get(k []byte) ([]byte, int) {
+	h := maphash.Bytes(cacheSeed, k)
+	s := c.shard(k)
+	s.mu.Lock()
+	e, ok := s.m[h]
+	s.mu.Unlock()
+	if !ok || int(e.klen) != len(k) || !bytes.Equal(e.kv[:e.klen], k) {
+		if c.complete.Load() {
+			return nil, cacheAbsentK
+		}
+		return nil, cacheMiss
+	}
+	switch e.state {
+	case entryAbsent:
+		return nil, cacheAbsentK
+	case entryBig:
+		return nil, cacheMiss
+	}
+	return e.kv[e.klen:len(e.kv):len(e.kv)], cacheHit
+}
+
+func (e cacheEntry) size() int64 { return int64(len(e.kv)) + cacheEntryOverhead }
+
+// put records that k holds v, or with v nil that k is absent.
+func (c *metaCache) put(k, v []byte) {
+	h := maphash.Bytes(cacheSeed, k)
+	s := c.shard(k)
+	var e cacheEntry
+	switch {
+	case v == nil && c.complete.Load():
+		// Absence is implied: drop the entry.
+		s.mu.Lock()
+		if old, ok := s.m[h]; ok && int(old.klen) == len(k) && bytes.Equal(old.kv[:old.klen], k) {
+			s.size -= old.size()
+			delete(s.m, h)
+		}
+		s.mu.Unlock()
+		return
+	case v == nil:
+		e = cacheEntry{kv: bytes.Clone(k), klen: uint32(len(k)), state: entryAbsent}
+	case len(v) > cacheMaxValue:
+		e = cacheEntry{kv: bytes.Clone(k), klen: uint32(len(k)), state: entryBig}
+	default:
+		kv := make([]byte, len(k)+len(v))
+		copy(kv, k)
+		copy(kv[len(k):], v)
+		e = cacheEntry{kv: kv, klen: uint32(len(k)), state: entryPresent}
+	}
+	s.mu.Lock()
+	if old, ok := s.m[h]; ok {
+		if int(old.klen) != len(k) || !bytes.Equal(old.kv[:old.klen], k) {
+			// A hash collision evicts the other key.
+			c.evicted(old)
+		}
+		s.size += e.size() - old.size()
+		s.m[h] = e
+		s.mu.Unlock()
+		return
+	}
+	s.size += e.size()
+	s.m[h] = e
+	for s.size > c.maxShard && len(s.m) > 1 {
+		for eh, ev := range s.m { // map order: a random victim
+			if eh == h {
+				continue
+			}
+			c.evicted(ev)
+			s.size -= ev.size()
+			delete(s.m, eh)
+			break
+		}
+	}
+	s.mu.Unlock()
+}
+
+// evicted notes that e leaves the cache: unless it recorded absence, the
+// cache no longer holds every key.
+func (c *metaCache) evicted(e cacheEntry) {
+	if e.state != entryAbsent {
+		c.complete.Store(false)
+	}
+}
+
+func (c *metaCache) clear() {
+	c.complete.Store(false)
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		clear(s.m)
+		s.size = 0
+		s.mu.Unlock()
+	}
+}
+
+// dropKeyspace forgets every entry of keyspace ks, which a range delete
+// emptied (FLUSHDB, a dropped keyspace): completeness holds.
+func (c *metaCache) dropKeyspace(ks uint32) {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		for h, e := range s.m {
+			if binary.BigEndian.Uint32(e.kv[1:5]) == ks {
+				s.size -= e.size()
+				delete(s.m, h)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// apply brings the cache up to date with a batch just committed, read
+// with a Reader taken before the commit (pebble clears a large batch's
+// contents when it commits it): called with commitMu held exclusively.
+func (c *metaCache) apply(r batchrepr.Reader) {
+	for {
+		kind, k, v, ok, err := r.Next()
+		if err != nil {
+			c.clear()
+			return
+		}
+		if !ok {
+			return
+		}
+		switch kind {
+		case pebble.InternalKeyKindSet:
+			if isMetaKey(k) {
+				if v == nil {
+					v = []byte{}
+				}
+				c.put(k, v)
+			}
+		case pebble.InternalKeyKindDelete, pebble.InternalKeyKindSingleDelete, pebble.InternalKeyKindDeleteSized:
+			if isMetaKey(k) {
+				c.put(k, nil)
+			}
+		case pebble.InternalKeyKindRangeDelete:
+			if ks, ok := wholeKeyspace(k, v); ok {
+				c.dropKeyspace(ks)
+			} else if rangeMayCoverMeta(k, v) {
+				c.clear()
+			}
+		case pebble.InternalKeyKindLogData, pebble.InternalKeyKindRangeKeySet,
+			pebble.InternalKeyKindRangeKeyUnset, pebble.InternalKeyKindRangeKeyDelete:
+		default:
+			// Merge or anything else redpebble does not write: be safe.
+			c.clear()
+			return
+		}
+	}
+}
+
+// wholeKeyspace reports whether [lo, hi) is [ksPrefix(ks), ksPrefix(ks+1)).
+func wholeKeyspace(lo, hi []byte) (uint32, bool) {
+	if len(lo) != 5 || len(hi) != 5 || lo[0] != tagData || hi[0] != tagData {
+		return 0, false
+	}
+	ks := binary.BigEndian.Uint32(lo[1:])
+	if ks == ^uint32(0) || binary.BigEndian.Uint32(hi[1:]) != ks+1 {
+		return 0, false
+	}
+	return ks, true
+}
+
+// rangeMayCoverMeta reports whether [lo, hi) may hold metadata keys: any
+// range not inside one keyspace's subkeys or expiry index.
+func rangeMayCoverMeta(lo, hi []byte) bool {
+	const p = 1 + 4 + 1 // 01|ksid|kind
+	if len(lo) >= p && len(hi) >= p && lo[0] == tagData && bytes.Equal(lo[:p], hi[:p]) && lo[5] != kindMeta {
+		return false
+	}
+	return true
+}
+
+// invalidateCache empties the cache after pebble changed outside the
+// writer's commit.
+func (d *DB) invalidateCache() {
+	if d.cache == nil {
+		return
+	}
+	d.commitMu.Lock()
+	d.cache.clear()
+	d.cacheGen++
+	d.commitMu.Unlock()
+}
+
+// dropKeyspaceCache forgets keyspace ks after its range delete committed.
+func (d *DB) dropKeyspaceCache(ks uint32) {
+	if d.cache == nil {
+		return
+	}
+	d.commitMu.Lock()
+	d.cache.dropKeyspace(ks)
+	d.cacheGen++
+	d.commitMu.Unlock()
+}
+
+// fillCache loads every metadata record of the reachable keyspaces into
+// the cache at open, when they are few (at most maxKeys), and turns on
+// complete mode; an empty store costs one seek per keyspace.
+func (d *DB) fillCache(maxKeys int64) error {
+	c := d.cache
+	if c == nil {
+		return nil
+	}
+	var total int64
+	for _, ks := range *d.dbmap.Load() {
+		total += d.counter(ks).keys.Load()
+	}
+	if total > maxKeys {
+		return nil
+	}
+	c.complete.Store(true)
+	for _, ks := range *d.dbmap.Load() {
+		lo, hi := metaBounds(ks)
+		it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+		if err != nil {
+			c.clear()
+			return err
+		}
+		for it.First(); it.Valid() && c.complete.Load(); it.Next() {
+			v, err := it.ValueAndErr()
+			if err != nil {
+				it.Close()
+				c.clear()
+				return err
+			}
+			c.put(it.Key(), v)
+		}
+		if err := it.Close(); err != nil {
+			c.clear()
+			return err
+		}
+	}
+	return nil
+}
+
+// cachedGet reads metadata record k through the cache. r must read pebble's
+// latest committed state (the DB) or, with snapGen != 0, a snapshot taken
+// when cacheGen was snapGen. The value is never modified and outlives the Tx.
+func (d *DB) cachedGet(r pebble.Reader, k []byte, snapGen uint64) ([]byte, bool, error) {
+	d.commitMu.RLock()
+	if (snapGen != 0 && snapGen != d.cacheGen) || d.cacheBypass {
+		d.commitMu.RUnlock()
+		return nil, false, errCacheStale
+	}
+	switch v, res := d.cache.get(k); res {
+	case cacheHit:
+		d.commitMu.RUnlock()
+		return v, true, nil
+	case cacheAbsentK:
+		d.commitMu.RUnlock()
+		return nil, false, nil
+	}
+	v, closer, err := r.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		d.cache.put(k, nil)
+		d.commitMu.RUnlock()
+		return nil, false, nil
+	}
+	if err != nil {
+		d.commitMu.RUnlock()
+		return nil, false, err
+	}
+	d.cache.put(k, v)
+	v = cloneExact(v)
+	closer.Close()
+	d.commitMu.RUnlock()
+	return v, true, nil
+}
+
+var errCacheStale = errors.New("store: cache moved past the snapshot")
+
+// cloneExact copies v into a non-nil slice without spare capacity, so that
+// an append by a caller never writes into the cached bytes.
+func cloneExact(v []byte) []byte { return append(make([]byte, 0, len(v)), v...) }

@@ -1,0 +1,286 @@
+package store
+
+import (
+	"fmt"
+	"math/rand"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/stretchr/testify/require"
+)
+
+func openCache(t *testing.T, fs vfs.FS, cacheSize int64) *DB {
+	t.Helper()
+	o := DefaultOptions()
+	o.FS = fs
+	o.CacheSize = 8 << 20
+	o.MemTableSize = 4 << 20
+	o.MetaCacheSize = cacheSize
+	d, err := Open("db", o)
+	require.NoError(t, err)
+	return d
+}
+
+// dumpAll reads every key of the test keyspace in dbs 0-2, in one
+// consistent view or key by key.
+func dumpAll(t *testing.T, d *DB, consistent bool, nkeys int) string {
+	var sb strings.Builder
+	require.NoError(t, d.View(consistent, func(tx *Tx) error {
+		for db := 0; db < 3; db++ {
+			for i := 0; i < nkeys; i++ {
+				m, ok, err := tx.Lookup(db, []byte("k"+strconv.Itoa(i)))
+				if err != nil {
+					return err
+				}
+				if ok {
+					fmt.Fprintf(&sb, "%d/%d=%d:%q:%d:%d;", db, i, m.Type, m.Value, m.Size, m.ExpireAt)
+				}
+			}
+		}
+		return nil
+	}))
+	return sb.String()
+}
+
+// TestMetaCacheMatchesPebble runs one random workload (writes, deletes,
+// expiry, renames, FLUSHDB, SWAPDB, big values, big groups, loads and
+// restarts) on a store without the cache, one whose cache holds every key
+// (complete mode) and one whose cache is too small and evicts: every read
+// must agree.
+func TestMetaCacheMatchesPebble(t *testing.T) {
+	const nkeys = 40
+	sizes := []int64{-1, 0, 4 << 10}
+	fss := make([]vfs.FS, len(sizes))
+	dbs := make([]*DB, len(sizes))
+	for i, sz := range sizes {
+		fss[i] = vfs.NewMem()
+		dbs[i] = openCache(t, fss[i], sz)
+	}
+	defer func() {
+		for _, d := range dbs {
+			d.Close()
+		}
+	}()
+	require.Nil(t, dbs[0].cache)
+	require.True(t, dbs[1].cache.complete.Load())
+	rng := rand.New(rand.NewSource(1))
+	key := func() []byte { return []byte("k" + strconv.Itoa(rng.Intn(nkeys))) }
+	// op returns one random write; its random choices are made once, so
+	// every store runs the same write.
+	op := func() func(tx *Tx) error {
+		db, k, k2 := rng.Intn(3), key(), key()
+		val := []byte(strconv.Itoa(rng.Int()))
+		if rng.Intn(8) == 0 {
+			val = []byte(strings.Repeat("x", 1000+rng.Intn(100)))
+		}
+		n := rng.Intn(100)
+		now := time.Now().UnixMilli() // one expiry time for every store
+		return func(tx *Tx) error {
+			switch {
+			case n < 40:
+				m, ok, err := tx.Lookup(db, k)
+				if err != nil {
+					return err
+				}
+				var old *Meta
+				if ok {
+					old = &m
+				}
+				return tx.Put(db, k, old, &Meta{Type: TypeString, Value: val})
+			case n < 55:
+				_, err := tx.Del(db, k)
+				return err
+			case n < 65:
+				m, ok, err := tx.Lookup(db, k)
+				if err != nil || !ok {
+					return err
+				}
+				at := now + 3600_000
+				if n < 60 {
+					at = now - 1 // expired: invisible, deleted by the next write lookup
+				}
+				return tx.SetExpire(db, k, &m, at)
+			case n < 75:
+				_, _, err := tx.Rename(db, k, k2, n < 70)
+				return err
+			case n < 80:
+				_, err := tx.Copy(db, k, (db+1)%3, k2, true)
+				return err
+			case n < 85:
+				m, ok, err := tx.Lookup(db, k)
+				if err != nil {
+					return err
+				}
+				if ok {
+					if _, err := tx.Del(db, k); err != nil {
+						return err
+					}
+				}
+				_ = m
+				return tx.Put(db, k, nil, &Meta{Type: TypeList, KeyID: 7, Size: uint64(n)})
+			case n < 88:
+				return tx.FlushDB(db)
+			case n < 91:
+				return tx.SwapDB(db, (db+1)%3)
+			default:
+				_, _, err := tx.Lookup(db, k)
+				return err
+			}
+		}
+	}
+	check := func(step int) {
+		want := dumpAll(t, dbs[0], step%2 == 0, nkeys)
+		for i := 1; i < len(dbs); i++ {
+			require.Equal(t, want, dumpAll(t, dbs[i], step%2 == 0, nkeys), "step %d store %d", step, i)
+		}
+	}
+	for step := 0; step < 1500; step++ {
+		switch r := rng.Intn(100); {
+		case r < 70:
+			fn := op()
+			for _, d := range dbs {
+				require.NoError(t, d.Update(fn))
+			}
+		case r < 90:
+			// A group of writes in one batch (a pipeline, MULTI).
+			var fns []func(tx *Tx) error
+			for j := rng.Intn(20); j >= 0; j-- {
+				fns = append(fns, op())
+			}
+			for _, d := range dbs {
+				require.NoError(t, d.Update(func(tx *Tx) error {
+					for _, fn := range fns {
+						if err := fn(tx); err != nil {
+							return err
+						}
+					}
+					return nil
+				}))
+			}
+		case r < 93:
+			// A full-sync style load replacing everything.
+			fns := []func(tx *Tx) error{op(), op(), op()}
+			for _, d := range dbs {
+				l, err := d.BeginLoad()
+				require.NoError(t, err)
+				for _, fn := range fns {
+					require.NoError(t, l.Update(fn))
+				}
+				require.NoError(t, l.Commit(ReplState{ReplID: "x", Offset: int64(step)}))
+			}
+		case r < 94:
+			// A restart: the complete cache is rebuilt from a scan.
+			for i, d := range dbs {
+				require.NoError(t, d.Close())
+				dbs[i] = openCache(t, fss[i], sizes[i])
+			}
+			require.True(t, dbs[1].cache.complete.Load())
+		case r < 95:
+			// A group larger than pebble's large-batch threshold (its
+			// contents are cleared by the commit).
+			big := []byte(strings.Repeat("y", 64<<10))
+			for _, d := range dbs {
+				require.NoError(t, d.Update(func(tx *Tx) error {
+					for j := 0; j < 40; j++ {
+						if err := tx.Set(append(SubPrefix(nil, 999, 1), byte(j)), big); err != nil {
+							return err
+						}
+					}
+					m, ok, err := tx.Lookup(0, []byte("k1"))
+					if err != nil {
+						return err
+					}
+					var old *Meta
+					if ok {
+						old = &m
+					}
+					return tx.Put(0, []byte("k1"), old, &Meta{Type: TypeString, Value: []byte(fmt.Sprint("big", step))})
+				}))
+			}
+		}
+		check(step)
+	}
+	require.True(t, dbs[1].cache.complete.Load(), "the big cache evicted")
+	require.False(t, dbs[2].cache.complete.Load(), "the small cache never evicted")
+}
+
+// TestMetaCacheReadersSeeCommittedGroups checks that readers racing the
+// writer never see half of a group: two keys written together are equal in
+// a consistent view, and key-by-key reads never go back in time.
+// Under appendfsync always a commit runs outside the commit lock, readers
+// bypassing the cache.
+func TestMetaCacheReadersSeeCommittedGroups(t *testing.T) {
+	for _, mode := range []Sync{SyncNo, SyncAlways} {
+		t.Run(fmt.Sprint(mode), func(t *testing.T) { testReadersSeeCommittedGroups(t, mode) })
+	}
+}
+
+func testReadersSeeCommittedGroups(t *testing.T, mode Sync) {
+	d := openCache(t, vfs.NewMem(), 0)
+	defer d.Close()
+	d.SetSync(mode)
+	const n = 3000
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for r := 0; r < 3; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			last := -1
+			for last < n-1 {
+				var a, b int
+				err := d.View(r%2 == 0, func(tx *Tx) error {
+					for i, p := range []*int{&a, &b} {
+						m, ok, err := tx.Lookup(0, []byte{'a' + byte(i)})
+						if err != nil {
+							return err
+						}
+						*p = -1
+						if ok {
+							*p, _ = strconv.Atoi(string(m.Value))
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if (r%2 == 0 && a != b) || b < a || a < last {
+					errs <- fmt.Errorf("reader %d: a=%d b=%d after %d", r, a, b, last)
+					return
+				}
+				last = a
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		v := []byte(strconv.Itoa(i))
+		require.NoError(t, d.Update(func(tx *Tx) error {
+			// b first: a reader reading a then b key by key sees a <= b.
+			for _, k := range []string{"b", "a"} {
+				m, ok, err := tx.Lookup(0, []byte(k))
+				if err != nil {
+					return err
+				}
+				var old *Meta
+				if ok {
+					old = &m
+				}
+				if err := tx.Put(0, []byte(k), old, &Meta{Type: TypeString, Value: v}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
