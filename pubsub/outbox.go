@@ -3,7 +3,6 @@ package pubsub
 import (
 	"errors"
 	"io"
-	"runtime"
 	"sync"
 	"time"
 )
@@ -41,6 +40,37 @@ type Outbox struct {
 	wake      chan struct{}
 	hold      bool   // Hold was called: Append parks frames in held until Release
 	held      []byte // frames appended while held, counted against the limits
+	later     bool   // AppendLater queued frames the writer has not been woken for (Wake clears it)
+	// writing is set while Run or WakeWrite has taken bytes out of buf and is writing them: only one at a time
+	// writes, so the bytes reach the socket in order. spare is an empty buffer that takes the next frames
+	// meanwhile (the two swap, so steady traffic allocates nothing).
+	writing bool
+	spare   []byte
+}
+
+// keepCap is the largest buffer an Outbox keeps for reuse once it is empty; a burst's bigger ones go to the GC.
+const keepCap = 64 << 10
+
+// takeLocked hands the pending bytes to the caller, who becomes the one writer until putLocked. o.mu must be held.
+func (o *Outbox) takeLocked() []byte {
+	out := o.buf
+	o.buf, o.spare = o.spare[:0], nil
+	o.writing = true
+	return out
+}
+
+// putLocked ends a write started by takeLocked: rest, the bytes of out the socket did not take, go back in front
+// of what was appended meanwhile, and out's array is kept for reuse. o.mu must be held.
+func (o *Outbox) putLocked(out, rest []byte) {
+	o.writing = false
+	if len(rest) > 0 && o.err != ErrOverLimit {
+		b := make([]byte, 0, len(rest)+len(o.buf))
+		b = append(append(b, rest...), o.buf...)
+		o.buf = b
+	}
+	if cap(out) <= keepCap && o.err == nil {
+		o.spare = out[:0]
+	}
 }
 
 // NewOutbox returns an empty Outbox enforcing l.
@@ -72,6 +102,75 @@ func (o *Outbox) Append(frame []byte) bool {
 		o.buf = append(o.buf, frame...)
 	}
 	return o.checkLocked()
+}
+
+// AppendLater is Append without waking the writer: the caller wakes it with Wake once it has appended a run of
+// frames (a pipeline of PUBLISH), so the writer sends the whole run in one write instead of waking, and writing,
+// once per frame. first reports that this is the first frame appended with AppendLater since the last Wake: the
+// caller must then call Wake once, soon, and need not for the frames after it. Going over the limits wakes the
+// writer at once, as Append does.
+func (o *Outbox) AppendLater(frame []byte) (ok, first bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return false, false
+	}
+	if o.hold {
+		o.held = append(o.held, frame...)
+	} else {
+		o.buf = append(o.buf, frame...)
+	}
+	if o.overLocked(int64(len(o.buf) + len(o.held))) {
+		o.err = ErrOverLimit
+		o.buf, o.held = nil, nil
+		o.signal()
+		return false, false
+	}
+	first = !o.later
+	o.later = true
+	return true, first
+}
+
+// Wake wakes the writer for the frames AppendLater queued.
+func (o *Outbox) Wake() {
+	o.mu.Lock()
+	o.later = false
+	hold := o.hold
+	o.mu.Unlock()
+	if !hold { // Release wakes the writer for held frames
+		o.signal()
+	}
+}
+
+// WakeWrite is Wake that first tries to save the writer the wakeup: when no write is in progress, it takes the
+// pending bytes and hands them to write on the caller's goroutine. write must never wait for the peer: it writes
+// what the socket takes at once and returns how much that was (a non-blocking write). What it leaves, if
+// anything, is put back first in line and the writer is woken for it, as it is when a write is in progress, the
+// outbox is held or closed. Redis likewise writes a client's output from the thread that produced it, and
+// installs a write handler only for what the socket did not take. A publisher calls it after a run of publishes
+// with few recipients: a wakeup of the writer goroutine costs more than the write.
+func (o *Outbox) WakeWrite(write func([]byte) (int, error)) {
+	o.mu.Lock()
+	o.later = false
+	if o.hold || o.writing || o.err != nil || len(o.buf) == 0 {
+		hold := o.hold
+		o.mu.Unlock()
+		if !hold {
+			o.signal()
+		}
+		return
+	}
+	out := o.takeLocked()
+	o.mu.Unlock()
+	n, err := write(out)
+	n = min(max(n, 0), len(out))
+	o.mu.Lock()
+	o.putLocked(out, out[n:])
+	pending := len(o.buf) > 0 || o.err != nil || err != nil
+	o.mu.Unlock()
+	if pending {
+		o.signal()
+	}
 }
 
 // checkLocked applies the limits to everything pending, cutting the outbox off when they are broken, and wakes
@@ -206,36 +305,42 @@ func (o *Outbox) Close() {
 	o.signal()
 }
 
-// Run is the writer loop for one connection: it waits for frames, drains them and writes them to w, until the
+// Run is the writer loop for one connection: it waits for frames, takes them and writes them to w, until the
 // outbox is closed (it writes what was pending, then returns nil), cut off (ErrOverLimit) or w fails (that
-// error). Run it on the connection's own goroutine; nothing else should write to w meanwhile.
+// error). Run it on the connection's own goroutine; nothing else should write to w meanwhile, but WakeWrite.
 func (o *Outbox) Run(w io.Writer) error {
-	var buf []byte
 	for range o.wake {
-		// Let a burst being published (a pipeline of PUBLISH) pile up a little, so one write carries many frames,
-		// as Redis writes a client's output once per event loop.
-		if o.Len() < 16<<10 {
-			runtime.Gosched()
-		}
-		buf = o.Drain(buf[:0])
-		if len(buf) > 0 {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-		}
-		switch err := o.Err(); err {
-		case nil:
-		case ErrClosed:
-			// Frames appended between the Drain above and Close are still pending: take them too. Append
-			// refuses frames after Close, so this Drain is the last.
-			if buf = o.Drain(buf[:0]); len(buf) > 0 {
-				if _, err := w.Write(buf); err != nil {
+		for {
+			o.mu.Lock()
+			if o.writing || len(o.buf) == 0 {
+				// Nothing to write, or WakeWrite is writing: it wakes us for what it leaves.
+				writing, err := o.writing, o.err
+				o.mu.Unlock()
+				switch {
+				case err == nil:
+				case err == ErrClosed && writing:
+					// Wait for WakeWrite to finish: it wakes us, since the outbox is closed.
+				case err == ErrClosed:
+					// Everything pending is written, and Append refuses frames after Close.
+					return nil
+				default:
 					return err
 				}
+				break
 			}
-			return nil
-		default:
-			return err
+			out := o.takeLocked()
+			o.mu.Unlock()
+			n, err := w.Write(out)
+			n = min(max(n, 0), len(out))
+			o.mu.Lock()
+			if err != nil {
+				n = len(out) // the connection is done for: drop the bytes
+			}
+			o.putLocked(out, out[n:])
+			o.mu.Unlock()
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil

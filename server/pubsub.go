@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redpebble/redpebble/pubsub"
@@ -56,6 +57,7 @@ type psConn struct {
 	insertAt int
 	nc       net.Conn
 	ncp      atomic.Pointer[net.Conn] // nc, for cut from other goroutines
+	direct   atomic.Pointer[nbWriter] // nc's non-blocking writer, for Wake (nil until detached, and for TLS)
 	cutDone  atomic.Bool
 	wdone    chan struct{}       // closed when the writer goroutine ends
 	dc       redcon.DetachedConn // set by psDetach for psStartServe
@@ -72,6 +74,76 @@ func (p *psConn) Deliver(frame []byte) bool {
 	}
 	p.cut()
 	return false
+}
+
+// DeliverLater queues a frame of a pipeline of PUBLISH without waking the
+// writer (pubsub.Waker); Wake wakes it once for the lot.
+func (p *psConn) DeliverLater(frame []byte) (ok, wake bool) {
+	if ok, wake = p.out.AppendLater(frame); !ok {
+		p.cut()
+	}
+	return ok, wake
+}
+
+// Wake wakes the writer; direct (few recipients), it first tries a
+// non-blocking write of the pending bytes on the publisher's goroutine.
+func (p *psConn) Wake(direct bool) {
+	if w := p.direct.Load(); direct && w != nil {
+		p.out.WakeWrite(w.write)
+		return
+	}
+	p.out.Wake()
+}
+
+// nbWriter writes to a socket without ever waiting for it to become
+// writable: what the kernel does not take at once is left to the writer
+// goroutine (pubsub.Outbox.WakeWrite).
+type nbWriter struct {
+	rc syscall.RawConn
+	s  *Server
+}
+
+func newNBWriter(nc net.Conn, s *Server) *nbWriter {
+	if g, ok := nc.(*resp.Guard); ok {
+		nc = g.Unwrap()
+	}
+	sc, ok := nc.(syscall.Conn) // TCP and unix sockets; not TLS
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return &nbWriter{rc: rc, s: s}
+}
+
+func (w *nbWriter) write(b []byte) (int, error) {
+	n := 0
+	var werr error
+	err := w.rc.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, e := syscall.Write(int(fd), b[n:])
+			if m > 0 {
+				n += m
+			}
+			if e == syscall.EINTR {
+				continue
+			}
+			if e != nil && e != syscall.EAGAIN {
+				werr = e
+			}
+			if e != nil || m <= 0 {
+				break
+			}
+		}
+		return true // never wait for writability
+	})
+	w.s.netOut.Add(int64(n))
+	if werr == nil {
+		werr = err
+	}
+	return n, werr
 }
 
 // cut closes the socket of a connection over its output limit (once; from
@@ -269,6 +341,9 @@ func (s *Server) psDetach(conn redcon.Conn, c *Client) {
 	dc := conn.Detach()
 	p.nc = conn.NetConn()
 	p.ncp.Store(&p.nc)
+	if w := newNBWriter(p.nc, s); w != nil {
+		p.direct.Store(w)
+	}
 	s.ps.mu.Lock()
 	s.ps.conns[p] = struct{}{}
 	s.ps.mu.Unlock()
@@ -420,10 +495,10 @@ func (s *Server) registerPubsub() {
 	t.add(rc, "punsubscribe", func(c *Client) { psUnsubscribe(c, pubsub.KindPUnsubscribe, c.s.ps.hub.PUnsubscribe) })
 	t.add(rc, "sunsubscribe", func(c *Client) { psUnsubscribe(c, pubsub.KindSUnsubscribe, c.s.ps.hub.SUnsubscribe) })
 	t.add(rc, "publish", func(c *Client) {
-		c.integer(int64(c.s.ps.hub.PublishFrom(c.psSelf(), c.args[1], c.args[2])))
+		c.integer(int64(c.s.ps.hub.PublishBatch(c.psBatch(), c.psSelf(), c.args[1], c.args[2])))
 	})
 	t.add(rc, "spublish", func(c *Client) {
-		c.integer(int64(c.s.ps.hub.SPublishFrom(c.psSelf(), c.args[1], c.args[2])))
+		c.integer(int64(c.s.ps.hub.SPublishBatch(c.psBatch(), c.psSelf(), c.args[1], c.args[2])))
 	})
 	t.add(rc, "pubsub|channels", func(c *Client) { psChannels(c, c.s.ps.hub.Channels) })
 	t.add(rc, "pubsub|shardchannels", func(c *Client) { psChannels(c, c.s.ps.hub.ShardChannels) })
@@ -431,6 +506,35 @@ func (s *Server) registerPubsub() {
 	t.add(rc, "pubsub|shardnumsub", func(c *Client) { psNumSub(c, c.s.ps.hub.ShardNumSub) })
 	t.add(rc, "pubsub|numpat", func(c *Client) { c.integer(int64(c.s.ps.hub.NumPat())) })
 	t.add(rc, "pubsub|help", func(c *Client) { helpReply(c, "PUBSUB", pubsubHelp) })
+}
+
+// psBatch is where a PUBLISH run by c may leave the wakeups of its
+// subscribers' writers (pubsub.Batch), or nil when they must be woken at
+// once: only a plain client in redcon's loop with more commands of the same
+// pipeline to run defers them, and psEndCommand wakes them when the run of
+// publishes ends. Redis likewise writes to subscribers once per event-loop
+// turn, after the whole pipeline it read, not once per message.
+func (c *Client) psBatch() *pubsub.Batch {
+	if c.conn == nil || c.psc != nil || c.inExec || c.fromMaster || len(c.conn.PeekPipeline()) == 0 {
+		return nil
+	}
+	return &c.psPending
+}
+
+// psEndCommand runs after every command handle runs: unless the next
+// command of the pipeline is another publish, it wakes the writers the
+// publishes before held back, so nothing else (a read from the network, a
+// blocking command, a slow one) can delay their messages.
+func (c *Client) psEndCommand(conn redcon.Conn) {
+	if !c.psPending.Pending() {
+		return
+	}
+	if next := conn.PeekPipeline(); len(next) > 0 && len(next[0].Args) > 0 {
+		if n := next[0].Args[0]; strings.EqualFold(string(n), "publish") || strings.EqualFold(string(n), "spublish") {
+			return
+		}
+	}
+	c.psPending.Flush()
 }
 
 // psUnsubscribe runs an unsubscribe. A client that never subscribed gets
