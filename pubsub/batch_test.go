@@ -52,7 +52,7 @@ func TestOutboxAppendLaterHeld(t *testing.T) {
 	require.True(t, first)
 	o.Wake()
 	require.False(t, woken(o), "held frames wait for Release")
-	o.WakeWrite(func([]byte) (int, error) { t.Fatal("wrote while held"); return 0, nil })
+	o.WakeWrite(func([][]byte) (int, error) { t.Fatal("wrote while held"); return 0, nil })
 	require.False(t, woken(o))
 	require.True(t, o.Release([]byte("reply,")))
 	require.True(t, woken(o))
@@ -62,7 +62,14 @@ func TestOutboxAppendLaterHeld(t *testing.T) {
 func TestOutboxWakeWrite(t *testing.T) {
 	o := NewOutbox(Limits{})
 	var got []byte
-	all := func(b []byte) (int, error) { got = append(got, b...); return len(b), nil }
+	all := func(bs [][]byte) (int, error) {
+		n := 0
+		for _, b := range bs {
+			got = append(got, b...)
+			n += len(b)
+		}
+		return n, nil
+	}
 
 	o.AppendLater([]byte("hello "))
 	o.AppendLater([]byte("world"))
@@ -74,18 +81,18 @@ func TestOutboxWakeWrite(t *testing.T) {
 	// The socket takes only part: the rest goes first, ahead of what comes next, and the writer is woken.
 	got = got[:0]
 	o.AppendLater([]byte("0123456789"))
-	o.WakeWrite(func(b []byte) (int, error) { got = append(got, b[:4]...); return 4, nil })
+	o.WakeWrite(func(bs [][]byte) (int, error) { got = append(got, bs[0][:4]...); return 4, nil })
 	require.Equal(t, "0123", string(got))
 	require.True(t, woken(o))
 	require.True(t, o.Append([]byte("next")))
 	require.Equal(t, "456789next", string(o.Drain(nil)))
 
 	// Nothing pending: write is not called, and a closed outbox only wakes its writer.
-	o.WakeWrite(func([]byte) (int, error) { t.Fatal("wrote nothing"); return 0, nil })
+	o.WakeWrite(func([][]byte) (int, error) { t.Fatal("wrote nothing"); return 0, nil })
 	require.True(t, woken(o)) // the Append above
 	o.AppendLater([]byte("x"))
 	o.Close()
-	o.WakeWrite(func([]byte) (int, error) { t.Fatal("wrote after Close"); return 0, nil })
+	o.WakeWrite(func([][]byte) (int, error) { t.Fatal("wrote after Close"); return 0, nil })
 	require.True(t, woken(o))
 	require.Equal(t, "x", string(o.Drain(nil)))
 }
@@ -111,7 +118,11 @@ func TestOutboxWakeWriteRun(t *testing.T) {
 				_, first := o.AppendLater(f)
 				mu.Unlock()
 				if first {
-					o.WakeWrite(func(b []byte) (int, error) {
+					o.WakeWrite(func(bs [][]byte) (int, error) {
+						var b []byte
+						for _, c := range bs {
+							b = append(b, c...)
+						}
 						n := len(b) / (1 + i%3) // sometimes all, sometimes part
 						return w.Write(b[:n])
 					})
@@ -193,4 +204,59 @@ func TestPublishBatch(t *testing.T) {
 	h.PublishBatch(nil, nil, ch, []byte("y"))
 	require.True(t, woken(subs[0].ob))
 	require.Equal(t, []bool{false, true}, subs[0].direct)
+}
+
+// bufsWriter is a BuffersWriter that records how the chunks came.
+type bufsWriter struct {
+	lockedBuf
+	calls, bufs int
+}
+
+func (w *bufsWriter) WriteBuffers(bs [][]byte) (int64, error) {
+	w.mu.Lock()
+	w.calls++
+	w.bufs += len(bs)
+	w.mu.Unlock()
+	var n int64
+	for _, b := range bs {
+		m, _ := w.Write(b)
+		n += int64(m)
+	}
+	return n, nil
+}
+
+// TestOutboxChunks: frames span chunks (one is bigger than a chunk), a write cut short in the middle of a chunk
+// keeps the order, and Run hands the chunks over in one WriteBuffers call.
+func TestOutboxChunks(t *testing.T) {
+	var want []byte
+	frame := func(i, size int) []byte {
+		b := bytes.Repeat([]byte{byte('a' + i%26)}, size)
+		want = append(want, b...)
+		return b
+	}
+	o := NewOutbox(Limits{})
+	for i := 0; i < 10; i++ {
+		o.Append(frame(i, 3000))
+	}
+	o.Append(frame(10, 40<<10))
+	require.Equal(t, len(want), o.Len())
+	require.Greater(t, len(want), 3*ChunkSize)
+
+	var got []byte
+	o.WakeWrite(func(bs [][]byte) (int, error) {
+		require.Equal(t, (len(want)+ChunkSize-1)/ChunkSize, len(bs), "full chunks, in order")
+		n := ChunkSize + 123 // into the second chunk
+		got = append(append(got, bs[0]...), bs[1][:123]...)
+		return n, nil
+	})
+	o.Append(frame(11, 10))
+	require.Equal(t, len(want)-len(got), o.Len())
+	w := &bufsWriter{}
+	done := make(chan error)
+	go func() { done <- o.Run(w) }()
+	o.Close()
+	require.NoError(t, <-done)
+	require.Equal(t, 1, w.calls, "one WriteBuffers for everything pending")
+	require.Greater(t, w.bufs, 1)
+	require.True(t, bytes.Equal(want, append(got, w.buf...)), "every byte once, in order")
 }

@@ -118,26 +118,29 @@ func newNBWriter(nc net.Conn, s *Server) *nbWriter {
 	return &nbWriter{rc: rc, s: s}
 }
 
-func (w *nbWriter) write(b []byte) (int, error) {
+func (w *nbWriter) write(bufs [][]byte) (int, error) {
 	n := 0
 	var werr error
 	err := w.rc.Write(func(fd uintptr) bool {
-		for n < len(b) {
-			m, e := syscall.Write(int(fd), b[n:])
-			if m > 0 {
-				n += m
-			}
-			if e == syscall.EINTR {
-				continue
-			}
-			if e != nil && e != syscall.EAGAIN {
-				werr = e
-			}
-			if e != nil || m <= 0 {
-				break
+		for _, b := range bufs {
+			for len(b) > 0 {
+				m, e := syscall.Write(int(fd), b)
+				if m > 0 {
+					n += m
+					b = b[m:]
+				}
+				if e == syscall.EINTR {
+					continue
+				}
+				if e != nil && e != syscall.EAGAIN {
+					werr = e
+				}
+				if e != nil || m <= 0 {
+					return true // the socket is full (or broken): never wait for it
+				}
 			}
 		}
-		return true // never wait for writability
+		return true
 	})
 	w.s.netOut.Add(int64(n))
 	if werr == nil {
@@ -318,15 +321,37 @@ func (c *Client) replyBytes() []byte {
 	return nil
 }
 
-// countingWriter counts the bytes written to a detached connection.
+// countingWriter writes a detached connection's Outbox to its socket,
+// several chunks at a time (writev) where the socket allows, and counts
+// the bytes.
 type countingWriter struct {
-	w net.Conn
-	s *Server
+	w    net.Conn
+	raw  net.Conn // w without the resp.Guard, for net.Buffers' writev
+	s    *Server
+	bufs net.Buffers
 }
 
-func (w countingWriter) Write(p []byte) (int, error) {
+func newCountingWriter(nc net.Conn, s *Server) *countingWriter {
+	raw := nc
+	if g, ok := nc.(*resp.Guard); ok {
+		raw = g.Unwrap()
+	}
+	return &countingWriter{w: nc, raw: raw, s: s}
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
 	n, err := w.w.Write(p)
 	w.s.netOut.Add(int64(n))
+	return n, err
+}
+
+// WriteBuffers is pubsub.BuffersWriter.
+func (w *countingWriter) WriteBuffers(bufs [][]byte) (int64, error) {
+	b := append(w.bufs[:0], bufs...) // WriteTo consumes its slice: keep the caller's intact
+	w.bufs = b
+	n, err := b.WriteTo(w.raw)
+	clear(w.bufs)
+	w.s.netOut.Add(n)
 	return n, err
 }
 
@@ -349,7 +374,7 @@ func (s *Server) psDetach(conn redcon.Conn, c *Client) {
 	s.ps.mu.Unlock()
 	go func() {
 		defer close(p.wdone)
-		if err := p.out.Run(countingWriter{p.nc, s}); err != nil {
+		if err := p.out.Run(newCountingWriter(p.nc, s)); err != nil {
 			p.nc.Close() // cut off or write error: the reader sees the socket go
 		}
 	}()
