@@ -39,6 +39,51 @@ func deliverOwn(s Subscriber, frame []byte) bool {
 	return s.Deliver(frame)
 }
 
+// Waker is an optional interface of a Subscriber whose writer can be woken separately from the appending of a
+// frame: DeliverLater is Deliver without the wakeup (ok as Deliver's result; wake reports that Wake must be
+// called once, later — the first frame held back since the last Wake), and Wake wakes the writer for everything
+// DeliverLater queued. Outbox.AppendLater and Outbox.Wake implement it. DeliverLater is called with the Hub's
+// lock held, Wake without it; neither may call back into the Hub.
+type Waker interface {
+	DeliverLater(frame []byte) (ok, wake bool)
+	// Wake wakes the writer. direct says the run of publishes had few recipients: the subscriber may then write
+	// its pending bytes on the caller's goroutine if that cannot wait for the peer (Outbox.WakeWrite), which
+	// costs less than waking its writer; with many recipients their writers run in parallel instead.
+	Wake(direct bool)
+}
+
+// Batch holds the wakeups of a run of publishes by one client, as Redis writes each client's output once per
+// event-loop turn rather than once per message: with PublishBatch, frames are appended to their subscribers at
+// once, in order, but the subscribers' writers are woken only by Flush, so a pipeline of PUBLISH costs each
+// subscriber one wakeup and one socket write instead of one per message. The publisher must call Flush before it
+// does anything that may wait (reading the next command from the network, blocking, running anything but another
+// publish). A Batch belongs to one goroutine; the zero value is ready to use.
+type Batch struct {
+	wake []Waker
+}
+
+// Pending reports whether Flush has wakeups to do.
+func (b *Batch) Pending() bool { return len(b.wake) > 0 }
+
+// DirectMax is the most subscribers a Batch lets write on the publisher's goroutine (Waker.Wake's direct): one
+// or two non-blocking writes cost the publisher less than the wakeups of their writers, but many would
+// serialise on its goroutine what the writers do on every core.
+const DirectMax = 2
+
+// Flush wakes every writer the publishes since the last Flush held back.
+func (b *Batch) Flush() {
+	direct := len(b.wake) <= DirectMax
+	for i, w := range b.wake {
+		w.Wake(direct)
+		b.wake[i] = nil
+	}
+	if cap(b.wake) > 1024 {
+		b.wake = nil
+	} else {
+		b.wake = b.wake[:0]
+	}
+}
+
 // Confirm is one unsubscribe confirmation: the channel or pattern named in the reply and the client's running
 // count after it. Name is nil when an unsubscribe-all found nothing to drop, which Redis replies with a null.
 type Confirm struct {
@@ -418,10 +463,34 @@ func (h *Hub) SPublish(channel, msg []byte) int {
 	return h.publish(nil, channel, msg, true)
 }
 
+// PublishBatch is PublishFrom whose wakeups of the subscribers' writers wait in b until b.Flush (subscribers
+// that are not Wakers are woken at once, by Deliver). b may be nil: then it is PublishFrom.
+func (h *Hub) PublishBatch(b *Batch, self Subscriber, channel, msg []byte) int {
+	return h.publishBatch(b, self, channel, msg, false)
+}
+
+// SPublishBatch is SPublishFrom with PublishBatch's treatment of wakeups.
+func (h *Hub) SPublishBatch(b *Batch, self Subscriber, channel, msg []byte) int {
+	return h.publishBatch(b, self, channel, msg, true)
+}
+
 func (h *Hub) publish(self Subscriber, channel, msg []byte, shard bool) int {
+	return h.publishBatch(nil, self, channel, msg, shard)
+}
+
+func (h *Hub) publishBatch(b *Batch, self Subscriber, channel, msg []byte, shard bool) int {
 	deliver := func(s Subscriber, frame []byte) bool {
 		if self != nil && s == self {
 			return deliverOwn(s, frame)
+		}
+		if b != nil {
+			if w, ok := s.(Waker); ok {
+				ok, wake := w.DeliverLater(frame)
+				if wake {
+					b.wake = append(b.wake, w)
+				}
+				return ok
+			}
 		}
 		return s.Deliver(frame)
 	}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/resp"
 	"github.com/redpebble/redpebble/store"
 	"github.com/tidwall/redcon"
@@ -82,6 +83,7 @@ type Client struct {
 	watchFail atomic.Bool
 
 	psc       *psConn                // set once the client subscribed (pubsub.go)
+	psPending pubsub.Batch           // wakeups a pipeline of PUBLISH held back (pubsub.go)
 	pscShared atomic.Pointer[psConn] // psc, for other goroutines (CLIENT LIST, timeout)
 	noteCtxFn func() any             // noteContext's function, made once
 	unflushed int                    // reply bytes queued since handle's last flush (fault.go)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redpebble/redpebble/pubsub"
@@ -56,6 +57,7 @@ type psConn struct {
 	insertAt int
 	nc       net.Conn
 	ncp      atomic.Pointer[net.Conn] // nc, for cut from other goroutines
+	direct   atomic.Pointer[nbWriter] // nc's non-blocking writer, for Wake (nil until detached, and for TLS)
 	cutDone  atomic.Bool
 	wdone    chan struct{}       // closed when the writer goroutine ends
 	dc       redcon.DetachedConn // set by psDetach for psStartServe
@@ -72,6 +74,79 @@ func (p *psConn) Deliver(frame []byte) bool {
 	}
 	p.cut()
 	return false
+}
+
+// DeliverLater queues a frame of a pipeline of PUBLISH without waking the
+// writer (pubsub.Waker); Wake wakes it once for the lot.
+func (p *psConn) DeliverLater(frame []byte) (ok, wake bool) {
+	if ok, wake = p.out.AppendLater(frame); !ok {
+		p.cut()
+	}
+	return ok, wake
+}
+
+// Wake wakes the writer; direct (few recipients), it first tries a
+// non-blocking write of the pending bytes on the publisher's goroutine.
+func (p *psConn) Wake(direct bool) {
+	if w := p.direct.Load(); direct && w != nil {
+		p.out.WakeWrite(w.write)
+		return
+	}
+	p.out.Wake()
+}
+
+// nbWriter writes to a socket without ever waiting for it to become
+// writable: what the kernel does not take at once is left to the writer
+// goroutine (pubsub.Outbox.WakeWrite).
+type nbWriter struct {
+	rc syscall.RawConn
+	s  *Server
+}
+
+func newNBWriter(nc net.Conn, s *Server) *nbWriter {
+	if g, ok := nc.(*resp.Guard); ok {
+		nc = g.Unwrap()
+	}
+	sc, ok := nc.(syscall.Conn) // TCP and unix sockets; not TLS
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return &nbWriter{rc: rc, s: s}
+}
+
+func (w *nbWriter) write(bufs [][]byte) (int, error) {
+	n := 0
+	var werr error
+	err := w.rc.Write(func(fd uintptr) bool {
+		for _, b := range bufs {
+			for len(b) > 0 {
+				m, e := syscall.Write(int(fd), b)
+				if m > 0 {
+					n += m
+					b = b[m:]
+				}
+				if e == syscall.EINTR {
+					continue
+				}
+				if e != nil && e != syscall.EAGAIN {
+					werr = e
+				}
+				if e != nil || m <= 0 {
+					return true // the socket is full (or broken): never wait for it
+				}
+			}
+		}
+		return true
+	})
+	w.s.netOut.Add(int64(n))
+	if werr == nil {
+		werr = err
+	}
+	return n, werr
 }
 
 // cut closes the socket of a connection over its output limit (once; from
@@ -245,15 +320,37 @@ func (c *Client) replyBytes() []byte {
 	return nil
 }
 
-// countingWriter counts the bytes written to a detached connection.
+// countingWriter writes a detached connection's Outbox to its socket,
+// several chunks at a time (writev) where the socket allows, and counts
+// the bytes.
 type countingWriter struct {
-	w net.Conn
-	s *Server
+	w    net.Conn
+	raw  net.Conn // w without the resp.Guard, for net.Buffers' writev
+	s    *Server
+	bufs net.Buffers
 }
 
-func (w countingWriter) Write(p []byte) (int, error) {
+func newCountingWriter(nc net.Conn, s *Server) *countingWriter {
+	raw := nc
+	if g, ok := nc.(*resp.Guard); ok {
+		raw = g.Unwrap()
+	}
+	return &countingWriter{w: nc, raw: raw, s: s}
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
 	n, err := w.w.Write(p)
 	w.s.netOut.Add(int64(n))
+	return n, err
+}
+
+// WriteBuffers is pubsub.BuffersWriter.
+func (w *countingWriter) WriteBuffers(bufs [][]byte) (int64, error) {
+	b := append(w.bufs[:0], bufs...) // WriteTo consumes its slice: keep the caller's intact
+	w.bufs = b
+	n, err := b.WriteTo(w.raw)
+	clear(w.bufs)
+	w.s.netOut.Add(n)
 	return n, err
 }
 
@@ -268,12 +365,15 @@ func (s *Server) psDetach(conn redcon.Conn, c *Client) {
 	dc := conn.Detach()
 	p.nc = conn.NetConn()
 	p.ncp.Store(&p.nc)
+	if w := newNBWriter(p.nc, s); w != nil {
+		p.direct.Store(w)
+	}
 	s.ps.mu.Lock()
 	s.ps.conns[p] = struct{}{}
 	s.ps.mu.Unlock()
 	go func() {
 		defer close(p.wdone)
-		if err := p.out.Run(countingWriter{p.nc, s}); err != nil {
+		if err := p.out.Run(newCountingWriter(p.nc, s)); err != nil {
 			p.nc.Close() // cut off or write error: the reader sees the socket go
 		}
 	}()
@@ -419,10 +519,10 @@ func (s *Server) registerPubsub() {
 	t.add(rc, "punsubscribe", func(c *Client) { psUnsubscribe(c, pubsub.KindPUnsubscribe, c.s.ps.hub.PUnsubscribe) })
 	t.add(rc, "sunsubscribe", func(c *Client) { psUnsubscribe(c, pubsub.KindSUnsubscribe, c.s.ps.hub.SUnsubscribe) })
 	t.add(rc, "publish", func(c *Client) {
-		c.integer(int64(c.s.ps.hub.PublishFrom(c.psSelf(), c.args[1], c.args[2])))
+		c.integer(int64(c.s.ps.hub.PublishBatch(c.psBatch(), c.psSelf(), c.args[1], c.args[2])))
 	})
 	t.add(rc, "spublish", func(c *Client) {
-		c.integer(int64(c.s.ps.hub.SPublishFrom(c.psSelf(), c.args[1], c.args[2])))
+		c.integer(int64(c.s.ps.hub.SPublishBatch(c.psBatch(), c.psSelf(), c.args[1], c.args[2])))
 	})
 	t.add(rc, "pubsub|channels", func(c *Client) { psChannels(c, c.s.ps.hub.Channels) })
 	t.add(rc, "pubsub|shardchannels", func(c *Client) { psChannels(c, c.s.ps.hub.ShardChannels) })
@@ -430,6 +530,35 @@ func (s *Server) registerPubsub() {
 	t.add(rc, "pubsub|shardnumsub", func(c *Client) { psNumSub(c, c.s.ps.hub.ShardNumSub) })
 	t.add(rc, "pubsub|numpat", func(c *Client) { c.integer(int64(c.s.ps.hub.NumPat())) })
 	t.add(rc, "pubsub|help", func(c *Client) { helpReply(c, "PUBSUB", pubsubHelp) })
+}
+
+// psBatch is where a PUBLISH run by c may leave the wakeups of its
+// subscribers' writers (pubsub.Batch), or nil when they must be woken at
+// once: only a plain client in redcon's loop with more commands of the same
+// pipeline to run defers them, and psEndCommand wakes them when the run of
+// publishes ends. Redis likewise writes to subscribers once per event-loop
+// turn, after the whole pipeline it read, not once per message.
+func (c *Client) psBatch() *pubsub.Batch {
+	if c.conn == nil || c.psc != nil || c.inExec || c.fromMaster || len(c.conn.PeekPipeline()) == 0 {
+		return nil
+	}
+	return &c.psPending
+}
+
+// psEndCommand runs after every command handle runs: unless the next
+// command of the pipeline is another publish, it wakes the writers the
+// publishes before held back, so nothing else (a read from the network, a
+// blocking command, a slow one) can delay their messages.
+func (c *Client) psEndCommand(conn redcon.Conn) {
+	if !c.psPending.Pending() {
+		return
+	}
+	if next := conn.PeekPipeline(); len(next) > 0 && len(next[0].Args) > 0 {
+		if n := next[0].Args[0]; strings.EqualFold(string(n), "publish") || strings.EqualFold(string(n), "spublish") {
+			return
+		}
+	}
+	c.psPending.Flush()
 }
 
 // psUnsubscribe runs an unsubscribe. A client that never subscribed gets

@@ -358,10 +358,12 @@ func (s *Server) closed(conn redcon.Conn, err error) {
 func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 	c := conn.Context().(*Client)
 	if c.killed.Load() {
+		c.psPending.Flush()
 		conn.Close()
 		return
 	}
 	c.out = c.out[:0]
+	defer c.psEndCommand(conn)
 	if pending := conn.PeekPipeline(); len(pending) == 0 || !s.batchable(c, rc.Args) || mayDetach(pending) {
 		s.handleOne(c, rc)
 		if c.psc != nil {

@@ -220,8 +220,12 @@ func TestLagChartPNG(t *testing.T) {
 
 func TestPubsubFrameLen(t *testing.T) {
 	want := len("*3\r\n$7\r\nmessage\r\n$8\r\nbench-ch\r\n$64\r\n") + 64 + 2
-	if psFrameLen != want {
-		t.Errorf("psFrameLen = %d, want %d", psFrameLen, want)
+	if got := psFrameLen(64); got != want {
+		t.Errorf("psFrameLen(64) = %d, want %d", got, want)
+	}
+	want = len("*3\r\n$7\r\nmessage\r\n$8\r\nbench-ch\r\n$1024\r\n") + 1024 + 2
+	if got := psFrameLen(1024); got != want {
+		t.Errorf("psFrameLen(1024) = %d, want %d", got, want)
 	}
 }
 

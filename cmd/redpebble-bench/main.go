@@ -4,7 +4,7 @@
 // the replication-lag timeline). It is what `make bench` and
 // `make bench-quick` run; see the Makefile and README "Benchmarks".
 //
-//	redpebble-bench [-quick] [-rounds N] [-out DIR] [-only a,b] [-profile]
+//	redpebble-bench [-quick] [-rounds N] [-out DIR] [-only a,b] [-profile] [-pubsub-subs 1,50] [-pubsub-sizes 64]
 //
 // Servers listen on random loopback ports (never 6379) and live in temp
 // directories under -work, removed at the end. Workloads redpebble does not
@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -110,6 +111,8 @@ func main() {
 	flag.StringVar(&redpebbleBin, "redpebble", redpebbleBin, "redpebble binary (built from ./cmd/redpebble when missing)")
 	flag.StringVar(&redisServerBin, "redis-server", redisServerBin, "redis-server 7.0.15 binary")
 	flag.StringVar(&redisBenchmarkBin, "redis-benchmark", redisBenchmarkBin, "redis-benchmark binary")
+	flag.Func("pubsub-subs", "pubsub workload: comma-separated subscriber counts (default 1,50,500)", intList(&psSubs))
+	flag.Func("pubsub-sizes", "pubsub workload: comma-separated payload sizes in bytes (default 64,1024)", intList(&psSizes))
 	flag.Parse()
 	if o.rounds <= 0 {
 		o.rounds = 3
@@ -133,6 +136,22 @@ func main() {
 		}
 	}
 	os.Exit(run(o))
+}
+
+// intList parses a comma-separated list of positive integers into *dst.
+func intList(dst *[]int) func(string) error {
+	return func(v string) error {
+		var out []int
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%q is not a positive integer", f)
+			}
+			out = append(out, n)
+		}
+		*dst = out
+		return nil
+	}
 }
 
 func run(o options) int {

@@ -12,15 +12,28 @@ import (
 	"time"
 )
 
-const (
-	psChannel = "bench-ch"
-	psSize    = 64
+const psChannel = "bench-ch"
+
+// psSubs and psSizes are the subscriber counts and payload sizes (bytes) the
+// pubsub workload measures (issue 5: 1, 50 and 500 subscribers, 64 B and
+// 1 KB); -pubsub-subs and -pubsub-sizes narrow them, e.g. for a profile.
+var (
+	psSubs  = []int{1, 50, 500}
+	psSizes = []int{64, 1024}
 )
 
-// psFrame is the exact length of one delivered message frame
-// (*3 $7 message $8 bench-ch $64 <payload>).
-var psFrameLen = len("*3\r\n$7\r\nmessage\r\n$" + strconv.Itoa(len(psChannel)) + "\r\n" + psChannel + "\r\n$" +
-	strconv.Itoa(psSize) + "\r\n" + strings.Repeat("x", psSize) + "\r\n")
+// psFrameLen is the exact length of one delivered message frame with a
+// size-byte payload (*3 $7 message $8 bench-ch $<size> <payload>).
+func psFrameLen(size int) int {
+	return len("*3\r\n$7\r\nmessage\r\n$" + strconv.Itoa(len(psChannel)) + "\r\n" + psChannel + "\r\n$" +
+		strconv.Itoa(size) + "\r\n" + strings.Repeat("x", size) + "\r\n")
+}
+
+// psWindow is how many bytes of frames per subscriber the publisher lets
+// be in flight (published, not yet read) before it holds back: 4096
+// frames of 64 B, well under client-output-buffer-limit pubsub's 8mb soft
+// limit whatever the payload.
+var psWindow = int64(4096 * psFrameLen(64))
 
 func (h *harness) pubsub() error {
 	dur := 2 * time.Second
@@ -43,39 +56,53 @@ func (h *harness) pubsub() error {
 	if skip != "" {
 		skip = "redpebble: unknown command " + skip + " (pub/sub commands not merged yet)"
 	}
-	for _, n := range []int{1, 50, 500} {
-		r := &result{Workload: "pubsub", Metric: fmt.Sprintf("1 pub x %d sub, %d B", n, psSize), Unit: "msg/s", Better: "higher"}
-		for round := 0; round < h.opt.rounds; round++ {
-			for _, k := range kinds {
-				if k == "redpebble" && skip != "" {
-					continue
-				}
-				rate, err := pubsubOnce(srv[k].Addr, n, dur)
-				if err != nil {
-					return fmt.Errorf("%s: %v", k, err)
-				}
-				if k == "redis" {
-					r.Redis = append(r.Redis, rate)
-				} else {
-					r.Redpebble = append(r.Redpebble, rate)
-				}
+	for _, size := range psSizes {
+		for _, n := range psSubs {
+			if err := h.pubsubCase(srv, skip, n, size, dur); err != nil {
+				return err
 			}
 		}
-		r.Note = fmt.Sprintf("delivered messages/s over %v", dur)
-		if skip != "" {
-			r.Note = "skipped for redpebble: " + skip
-		}
-		h.add(r)
 	}
 	return nil
 }
 
-// pubsubOnce subscribes n raw connections, publishes pipelined 64-byte
-// messages for dur and returns the messages delivered per second (all
-// subscribers together). The publisher holds back when the subscribers are
-// more than a few thousand messages behind, so no subscriber outgrows its
-// output buffer limit.
-func pubsubOnce(addr string, n int, dur time.Duration) (float64, error) {
+// pubsubCase measures 1 publisher x n subscribers with size-byte payloads
+// on both servers in turns.
+func (h *harness) pubsubCase(srv map[string]*proc, skip string, n, size int, dur time.Duration) error {
+	r := &result{Workload: "pubsub", Metric: fmt.Sprintf("1 pub x %d sub, %d B", n, size), Unit: "msg/s", Better: "higher"}
+	for round := 0; round < h.opt.rounds; round++ {
+		for _, k := range kinds {
+			if k == "redpebble" && skip != "" {
+				continue
+			}
+			rate, err := pubsubOnce(srv[k].Addr, n, size, dur)
+			if err != nil {
+				return fmt.Errorf("%s: %v", k, err)
+			}
+			if k == "redis" {
+				r.Redis = append(r.Redis, rate)
+			} else {
+				r.Redpebble = append(r.Redpebble, rate)
+			}
+		}
+	}
+	r.Note = fmt.Sprintf("delivered messages/s over %v", dur)
+	if skip != "" {
+		r.Note = "skipped for redpebble: " + skip
+	}
+	h.add(r)
+	return nil
+}
+
+// pubsubOnce subscribes n raw connections, publishes size-byte messages
+// for dur from one connection (pipelines of 64 PUBLISH, each pipeline's
+// replies read before the next is sent) and returns the messages delivered
+// per second (all subscribers together). The publisher holds back when the
+// subscribers are more than psWindow bytes each behind, so no subscriber
+// outgrows its output buffer limit.
+func pubsubOnce(addr string, n, size int, dur time.Duration) (float64, error) {
+	frameLen := int64(psFrameLen(size))
+	window := max(psWindow/frameLen, 64)
 	var delivered atomic.Int64
 	var wg sync.WaitGroup
 	var conns []net.Conn
@@ -115,8 +142,8 @@ func pubsubOnce(addr string, n int, dur time.Duration) (float64, error) {
 				m, err := br.Read(buf)
 				if m > 0 {
 					rest += int64(m)
-					delivered.Add(rest / int64(psFrameLen))
-					rest %= int64(psFrameLen)
+					delivered.Add(rest / frameLen)
+					rest %= frameLen
 				}
 				if err != nil {
 					if err != io.EOF && !strings.Contains(err.Error(), "closed") {
@@ -132,7 +159,7 @@ func pubsubOnce(addr string, n int, dur time.Duration) (float64, error) {
 		return 0, err
 	}
 	defer pc.Close()
-	payload := strings.Repeat("x", psSize)
+	payload := strings.Repeat("x", size)
 	const batch = 64
 	cmd := appendCommand(nil, "PUBLISH", psChannel, payload)
 	var published atomic.Int64
@@ -146,7 +173,7 @@ func pubsubOnce(addr string, n int, dur time.Duration) (float64, error) {
 				return
 			default:
 			}
-			if published.Load()*int64(n)-delivered.Load() > int64(n)*4096 {
+			if published.Load()*int64(n)-delivered.Load() > int64(n)*window {
 				time.Sleep(100 * time.Microsecond)
 				continue
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -56,6 +57,66 @@ func TestPubSubConnections(t *testing.T) {
 		}
 		if v := sub.ReceiveValue(); len(v.Elems) != 3 || v.Elems[2].Str != "still here" {
 			t.Fatalf("subscriber got %v", v)
+		}
+	})
+
+	// A pipeline of PUBLISH wakes its subscribers once for the run
+	// (pubsub.Batch): whatever ends the run must still deliver everything,
+	// in order, at once.
+	t.Run("pipelined-publish", func(t *testing.T) {
+		subs := []*redistest.Conn{redistest.Dial(t, srv.Addr), redistest.Dial(t, srv.Addr), redistest.Dial(t, srv.Addr)}
+		for _, sub := range subs {
+			sub.Do("SUBSCRIBE", "pipe")
+		}
+		recv := func(sub *redistest.Conn, want string) {
+			t.Helper()
+			if v := sub.ReceiveValue(); len(v.Elems) != 3 || v.Elems[1].Str != "pipe" || v.Elems[2].Str != want {
+				t.Fatalf("subscriber got %v, want message %q", v, want)
+			}
+		}
+		for _, n := range []int{len(subs), 1} { // woken writers, then direct writes (few recipients)
+			pub := redistest.Dial(t, srv.Addr)
+			// Ended by a PUBLISH refused for its arity, the last command read.
+			for i := 0; i < 300; i++ {
+				pub.Send("PUBLISH", "pipe", fmt.Sprint("m", i))
+			}
+			pub.Send("PUBLISH", "pipe")
+			pub.Flush()
+			for _, sub := range subs[:n] {
+				for i := 0; i < 300; i++ {
+					recv(sub, fmt.Sprint("m", i))
+				}
+			}
+			for i := 0; i < 300; i++ {
+				if got := string(pub.Receive()); got != fmt.Sprintf(":%d\r\n", n) {
+					t.Fatalf("PUBLISH %d = %q", i, got)
+				}
+			}
+			if got := string(pub.Receive()); !strings.HasPrefix(got, "-ERR wrong number of arguments") {
+				t.Fatalf("PUBLISH without a message = %q", got)
+			}
+			// Ended by a blocking command: the messages arrive while it waits
+			// (the push that ends the wait is sent only after they arrived).
+			pub.Send("PUBLISH", "pipe", "before-blpop-1")
+			pub.Send("PUBLISH", "pipe", "before-blpop-2")
+			pub.Send("BLPOP", "pipe-list", "0")
+			pub.Flush()
+			for _, sub := range subs[:n] {
+				recv(sub, "before-blpop-1")
+				recv(sub, "before-blpop-2")
+			}
+			redistest.Dial(t, srv.Addr).Do("LPUSH", "pipe-list", "x")
+			pub.Receive()
+			pub.Receive()
+			if v := pub.ReceiveValue(); len(v.Elems) != 2 || v.Elems[1].Str != "x" {
+				t.Fatalf("BLPOP = %v", v)
+			}
+			pub.Close()
+			if n > 1 {
+				for _, sub := range subs[1:] {
+					sub.Do("UNSUBSCRIBE")
+				}
+			}
 		}
 	})
 }
