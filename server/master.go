@@ -96,12 +96,18 @@ type masterState struct {
 	reqs            []*syncReq
 
 	// Writer goroutine only.
-	seldb   int
-	pending []byte
-	inExec  bool
-	execCmd []propCmd
+	seldb      int
+	pending    []byte
+	committing []byte  // pending moved by masterBeforeCommit
+	chunks     []int64 // first offsets of the backlog chunks on disk
+	clearDisk  bool    // the disk may hold chunks of another history
+	inExec     bool
+	execCmd    []propCmd
 
 	lastPing time.Time
+
+	// INFO stats.
+	syncFull, syncPartialOK, syncPartialErr atomic.Int64
 }
 
 type propCmd struct {
@@ -155,10 +161,12 @@ func (s *Server) masterOnCommit(ev *store.Events) {
 			ms.pending = ms.pending[:0]
 			return
 		}
+		// The history starts after this group: its bytes are not part of it.
 		s.masterInit()
+		ms.pending = nil
 	}
-	p := ms.pending
-	ms.pending = nil
+	p := ms.committing
+	ms.committing = nil
 	ms.feed(s, p)
 	s.masterCheckPosition()
 	ms.mu.Lock()
@@ -179,6 +187,7 @@ func (s *Server) masterInit() {
 	ms.on = true
 	ms.seldb = -1
 	ms.backlog = nil
+	ms.clearDisk = true
 	ms.replID, ms.offset, ms.replID2, ms.offset2 = newRunID(), 0, replication.ZeroID, -1
 	if rs := s.db.Repl(); rs != nil && len(rs.ReplID) == 40 {
 		ms.replID, ms.offset = rs.ReplID, rs.Offset
@@ -270,10 +279,13 @@ func (s *Server) serveSync(r *syncReq) {
 		}
 		ms.slaves[sl] = struct{}{}
 		r.sl = sl
+		ms.syncPartialOK.Add(1)
 		s.log.Printf("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", r.c.addr, len(sl.buf), r.off)
 		return
 	}
+	ms.syncFull.Add(1)
 	if r.id != "?" && !r.old {
+		ms.syncPartialErr.Add(1)
 		s.log.Printf("Partial resynchronization not accepted: Replication ID mismatch or offset out of range (Replica asked for '%s', my replication IDs are '%s' and '%s')", r.id, ms.replID, ms.replID2)
 	} else {
 		s.log.Printf("Full resync requested by replica %s", r.c.addr)

@@ -266,3 +266,109 @@ func TestMasterRDBPassesCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestChainKill9ResumesPartially: redis-server → redpebble → redis-server
+// under write load on the top master; redpebble is killed with SIGKILL
+// twice. Each time it continues from its master with PSYNC and its
+// sub-replica continues from it with +CONTINUE out of the backlog kept in
+// the store; at the end the three datasets and offsets are equal.
+// appendfsync always: a group reaches the sub-replica only once it is on
+// disk, so the sub-replica is never ahead of what survives the kill (with
+// everysec it may be, and then a full resync is the right answer).
+func TestChainKill9ResumesPartially(t *testing.T) {
+	requireFollower(t)
+	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-backlog-size 64mb", "repl-diskless-sync-delay 0")
+	tc := redistest.Dial(t, top.Addr)
+	fillTypes(t, tc, "pre")
+	fillStrings(t, tc, 300, "pre")
+	rp := startFollower(t, top, t.TempDir(), "appendfsync always", "repl-backlog-size 16mb")
+	rc := redistest.Dial(t, rp.Addr)
+	waitSynced(t, tc, rc)
+	sub := replicaOf(t, rp)
+	sc := redistest.Dial(t, sub.Addr)
+	waitConverged(t, tc, rc, sc)
+
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c := redistest.Dial(t, top.Addr)
+		rng := rand.New(rand.NewSource(11))
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			typedWorkload(t, c, rng, 100)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	for round := 0; round < 2; round++ {
+		time.Sleep(800 * time.Millisecond)
+		rp.Kill()
+		time.Sleep(300 * time.Millisecond)
+		rp.Restart()
+		rc = redistest.Dial(t, rp.Addr)
+		waitFor(t, 30*time.Second, "the sub-replica to reconnect to the restarted redpebble", func() bool {
+			r := info(t, rc, "replication")
+			return r["master_link_status"] == "up" && r["connected_slaves"] == "1" && strings.Contains(r["slave0"], "state=online")
+		})
+		st := info(t, rc, "stats")
+		if st["sync_full"] != "0" || st["sync_partial_ok"] != "1" {
+			t.Errorf("round %d: redpebble sync_full %s sync_partial_ok %s (want 0 and 1)\n%s", round, st["sync_full"], st["sync_partial_ok"], rp.LogTail(30))
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	<-done
+	waitConverged(t, tc, rc, sc)
+	st := info(t, tc, "stats")
+	if st["sync_full"] != "1" {
+		t.Errorf("top master sync_full %s: redpebble should continue with PSYNC after kill -9", st["sync_full"])
+	}
+	if n, _ := strconv.Atoi(st["sync_partial_ok"]); n < 2 {
+		t.Errorf("top master sync_partial_ok %s, want >= 2", st["sync_partial_ok"])
+	}
+	log := rp.Log()
+	if n := strings.Count(log, "Partial resynchronization request from"); n < 2 {
+		t.Errorf("redpebble accepted %d partial resyncs from its sub-replica, want >= 2", n)
+	}
+	if n := strings.Count(log, "Starting BGSAVE for SYNC"); n != 1 {
+		t.Errorf("redpebble served %d full syncs, want 1 (the first)", n)
+	}
+	if !strings.Contains(log, "Replication backlog restored") {
+		t.Errorf("no backlog restored from the store:\n%s", rp.LogTail(40))
+	}
+	compareData(t, tc, sc)
+}
+
+// TestMasterKill9ReplicaContinues: a writable redpebble master killed with
+// SIGKILL comes back with a new replid (the old one valid up to its
+// committed offset, as a restarted Redis master) and its backlog from the
+// store, so its redis-server replica continues with +CONTINUE.
+func TestMasterKill9ReplicaContinues(t *testing.T) {
+	requireFollower(t)
+	rp := startRedpebbleMaster(t, "appendfsync always")
+	rc := redistest.Dial(t, rp.Addr)
+	fillTypes(t, rc, "pre")
+	r1 := replicaOf(t, rp)
+	c1 := redistest.Dial(t, r1.Addr)
+	rng := rand.New(rand.NewSource(5))
+	typedWorkload(t, rc, rng, 2000)
+	waitConverged(t, rc, c1)
+	oldID := info(t, rc, "replication")["master_replid"]
+	typedWorkload(t, rc, rng, 500) // the replica may or may not have all of it
+	rp.Kill()
+	rp.Restart()
+	rc = redistest.Dial(t, rp.Addr)
+	typedWorkload(t, rc, rng, 1000)
+	waitConverged(t, rc, c1)
+	r := info(t, rc, "replication")
+	if r["master_replid2"] != oldID || r["master_replid"] == oldID {
+		t.Errorf("after restart: replid %s replid2 %s, old id %s", r["master_replid"], r["master_replid2"], oldID)
+	}
+	if st := info(t, rc, "stats"); st["sync_full"] != "0" || st["sync_partial_ok"] != "1" {
+		t.Errorf("restarted master: sync_full %s sync_partial_ok %s (want 0 and 1)\n%s", st["sync_full"], st["sync_partial_ok"], rp.LogTail(30))
+	}
+}
