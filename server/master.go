@@ -827,6 +827,9 @@ func (s *Server) infoMaster(p func(format string, args ...any), id, id2 string, 
 		id, id2, off, off2 = ms.replID, ms.replID2, ms.offset, ms.offset2
 	}
 	p("connected_slaves:%d", len(ms.slaves))
+	if s.cfg.Int("min-replicas-to-write") > 0 && s.cfg.Int("min-replicas-max-lag") > 0 {
+		p("min_slaves_good_slaves:%d", s.goodReplicasLocked())
+	}
 	i := 0
 	for _, sl := range ms.sortedSlaves() {
 		lag := int64(0)
@@ -893,4 +896,52 @@ func (s *Server) masterOffset() (int64, bool) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	return ms.offset, ms.on
+}
+
+const errNoReplicas = "NOREPLICAS Not enough good replicas to write."
+
+// goodReplicas counts the online replicas whose last ACK is at most
+// min-replicas-max-lag seconds old (Redis's refreshGoodSlavesCount).
+func (s *Server) goodReplicas() int {
+	ms := s.ms()
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return s.goodReplicasLocked()
+}
+
+func (s *Server) goodReplicasLocked() int {
+	maxLag := int64(s.cfg.Int("min-replicas-max-lag"))
+	now := time.Now().Unix()
+	n := 0
+	for sl := range s.ms().slaves {
+		if sl.state.Load() == slaveOnline && now-time.Unix(0, sl.ackTime.Load()).Unix() <= maxLag {
+			n++
+		}
+	}
+	return n
+}
+
+// minReplicasOn reports whether min-replicas-to-write applies (a master
+// with both settings non-zero).
+func (s *Server) minReplicasOn() bool {
+	return s.cfg.Int("min-replicas-to-write") > 0 && s.cfg.Int("min-replicas-max-lag") > 0 && !s.isReplica()
+}
+
+// minReplicasCheck is processCommand's NOREPLICAS check: a write command
+// (or an EXEC of a transaction with writes) is refused on a master with
+// fewer than min-replicas-to-write good replicas.
+func (s *Server) minReplicasCheck(c *Client, cmd *command) string {
+	if c.fromMaster || !s.minReplicasOn() {
+		return ""
+	}
+	write := cmd.has(flagWrite)
+	if cmd.name == "exec" && c.multi {
+		for _, q := range c.queue {
+			write = write || q.cmd.has(flagWrite)
+		}
+	}
+	if !write || s.goodReplicas() >= s.cfg.Int("min-replicas-to-write") {
+		return ""
+	}
+	return errNoReplicas
 }

@@ -504,7 +504,9 @@ func (s *Server) callGroup(c *Client, cmds []redcon.Command) {
 
 // writeAllowed reports whether c may run the write cmd now (a read-only
 // replica refuses clients' writes).
-func (s *Server) writeAllowed(c *Client, cmd *command) bool { return s.replicaCheck(c, cmd) == "" }
+func (s *Server) writeAllowed(c *Client, cmd *command) bool {
+	return s.replicaCheck(c, cmd) == "" && s.minReplicasCheck(c, cmd) == ""
+}
 
 // call runs one command for c, with Redis's checks in processCommand order.
 func (s *Server) call(c *Client) {
@@ -540,6 +542,18 @@ func (s *Server) call(c *Client) {
 	}
 	if text := s.diskErrorCheck(c, cmd); text != "" {
 		if c.multi {
+			c.multiErr = true
+		}
+		s.reject(c, cmd, text)
+		return
+	}
+	if text := s.minReplicasCheck(c, cmd); text != "" {
+		if c.multi && cmd.name == "exec" {
+			// As Redis's execCommandAbort: the transaction is discarded.
+			c.multi, c.multiErr, c.queue = false, false, nil
+			s.unwatchAll(c)
+			text = "EXECABORT Transaction discarded because of: " + text
+		} else if c.multi {
 			c.multiErr = true
 		}
 		s.reject(c, cmd, text)

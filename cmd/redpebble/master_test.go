@@ -372,3 +372,57 @@ func TestMasterKill9ReplicaContinues(t *testing.T) {
 		t.Errorf("restarted master: sync_full %s sync_partial_ok %s (want 0 and 1)\n%s", st["sync_full"], st["sync_partial_ok"], rp.LogTail(30))
 	}
 }
+
+// TestMasterMinReplicasToWrite runs the same min-replicas-to-write script
+// on a redis-server master and on redpebble, each with one redis-server
+// replica, and compares the replies byte for byte.
+func TestMasterMinReplicasToWrite(t *testing.T) {
+	requireFollower(t)
+	script := func(m *redistest.Server) []string {
+		c := redistest.Dial(t, m.Addr)
+		c2 := redistest.Dial(t, m.Addr)
+		var out []string
+		do := func(args ...string) { out = append(out, strings.Join(args, " ")+" -> "+string(c.Do(args...))) }
+		do("CONFIG", "GET", "min-replicas-to-write")
+		do("CONFIG", "GET", "min-slaves-max-lag")
+		do("SET", "k", "1")
+		do("GET", "k")
+		do("MULTI")
+		do("SET", "k", "2")
+		do("EXEC")
+		do("MULTI")
+		do("GET", "k")
+		do("EXEC")
+		do("PUBLISH", "ch", "x")
+		out = append(out, "good "+info(t, c, "replication")["min_slaves_good_slaves"])
+		r := replicaOf(t, m)
+		rc := redistest.Dial(t, r.Addr)
+		waitFor(t, 20*time.Second, "a good replica", func() bool { return info(t, c, "replication")["min_slaves_good_slaves"] == "1" })
+		do("SET", "k", "3")
+		do("MULTI")
+		do("INCR", "k")
+		c2.MustOK("CONFIG", "SET", "min-slaves-to-write", "2")
+		do("EXEC")
+		do("CONFIG", "GET", "min-slaves-to-write")
+		do("INCR", "k")
+		c2.MustOK("CONFIG", "SET", "min-replicas-max-lag", "0")
+		do("INCR", "k")
+		c2.MustOK("CONFIG", "SET", "min-replicas-max-lag", "10", "min-replicas-to-write", "1")
+		do("INCR", "k")
+		do("WAIT", "1", "5000")
+		out = append(out, "replica has "+string(rc.Do("GET", "k")))
+		r.Kill()
+		waitFor(t, 20*time.Second, "the replica to be gone", func() bool { return info(t, c, "replication")["connected_slaves"] == "0" })
+		do("DEL", "k")
+		out = append(out, "good "+info(t, c, "replication")["min_slaves_good_slaves"])
+		return out
+	}
+	conf := []string{"min-replicas-to-write 1", "min-replicas-max-lag 10"}
+	want := script(redistest.StartRedis(t, append(conf, "repl-diskless-sync-delay 0")...))
+	got := script(startRedpebbleMaster(t, conf...))
+	for i := range want {
+		if i >= len(got) || got[i] != want[i] {
+			t.Errorf("step %d: redis %q, redpebble %q", i, want[i], got[min(i, len(got)-1)])
+		}
+	}
+}
