@@ -945,3 +945,28 @@ func (s *Server) minReplicasCheck(c *Client, cmd *command) string {
 	}
 	return errNoReplicas
 }
+
+// propagateForced propagates c's command though it changed no data: PUBLISH
+// and SPUBLISH reach the replicas' subscribers, as Redis's
+// forceCommandPropagation(c, PROPAGATE_REPL). In a chain the upstream's
+// PUBLISH is forwarded verbatim with the rest of the stream.
+func (s *Server) propagateForced(c *Client) {
+	if c.fromMaster || s.isReplica() {
+		return
+	}
+	ms := s.ms()
+	ms.mu.Lock()
+	on := ms.on
+	ms.mu.Unlock()
+	if !on {
+		return
+	}
+	if c.inExec && c.tx != nil { // inside EXEC, on the writer: with the transaction
+		s.propagate(c.db, c.args)
+		return
+	}
+	_ = s.db.Update(func(*store.Tx) error {
+		s.propagate(c.db, c.args)
+		return nil
+	})
+}

@@ -426,3 +426,59 @@ func TestMasterMinReplicasToWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestMasterPublishPropagates: PUBLISH on a writable redpebble master (also
+// inside MULTI/EXEC) reaches subscribers of its redis-server replica; in a
+// chain redis-server → redpebble → redis-server the top master's PUBLISH
+// reaches the sub-replica's subscribers.
+func TestMasterPublishPropagates(t *testing.T) {
+	requireFollower(t)
+	expect := func(sub *redistest.Conn, ch, msg string) {
+		t.Helper()
+		v := sub.ReceiveValue()
+		if len(v.Elems) != 3 || v.Elems[0].Str != "message" || v.Elems[1].Str != ch || v.Elems[2].Str != msg {
+			t.Fatalf("subscriber got %v, want message %s %s", v, ch, msg)
+		}
+	}
+	subscribe := func(addr, ch string) *redistest.Conn {
+		sub := redistest.Dial(t, addr)
+		sub.Send("SUBSCRIBE", ch)
+		if v := sub.ReceiveValue(); len(v.Elems) != 3 || v.Elems[0].Str != "subscribe" {
+			t.Fatalf("SUBSCRIBE: %v", v)
+		}
+		return sub
+	}
+
+	rp := startRedpebbleMaster(t)
+	rc := redistest.Dial(t, rp.Addr)
+	rc.MustOK("SET", "a", "1")
+	r := replicaOf(t, rp)
+	waitConverged(t, rc, redistest.Dial(t, r.Addr))
+	sub := subscribe(r.Addr, "news")
+	rc.MustOK("SELECT", "3")
+	if v := rc.DoValue("PUBLISH", "news", "hello"); v.Int != 0 {
+		t.Fatalf("PUBLISH on the master = %v (no local subscriber)", v)
+	}
+	expect(sub, "news", "hello")
+	rc.MustOK("MULTI")
+	rc.Do("SET", "b", "2")
+	rc.Do("PUBLISH", "news", "in-exec")
+	rc.Do("EXEC")
+	expect(sub, "news", "in-exec")
+	waitConverged(t, rc, redistest.Dial(t, r.Addr))
+
+	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
+	tc := redistest.Dial(t, top.Addr)
+	tc.MustOK("SET", "a", "1")
+	mid := startFollower(t, top, t.TempDir())
+	mc := redistest.Dial(t, mid.Addr)
+	waitSynced(t, tc, mc)
+	leaf := replicaOf(t, mid)
+	waitConverged(t, tc, mc, redistest.Dial(t, leaf.Addr))
+	lsub := subscribe(leaf.Addr, "chain")
+	msub := subscribe(mid.Addr, "chain")
+	tc.Do("PUBLISH", "chain", "from-top")
+	expect(msub, "chain", "from-top")
+	expect(lsub, "chain", "from-top")
+	waitConverged(t, tc, mc, redistest.Dial(t, leaf.Addr))
+}
