@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -352,9 +353,11 @@ type propMark struct {
 }
 
 func (s *Server) propBegin(c *Client, tx *store.Tx) propMark {
+	c.propOn, c.propOverride, c.propCmds = false, false, nil
 	if !s.ms().on || c.fromMaster || s.isReplica() {
 		return propMark{}
 	}
+	c.propOn = true
 	return propMark{writes: tx.WriteCount(), expired: len(tx.ExpiredSoFar()), on: true}
 }
 
@@ -362,16 +365,68 @@ func (s *Server) propBegin(c *Client, tx *store.Tx) propMark {
 // first the keys it found expired (as DEL), then its argv, rewritten where
 // the effect is not deterministic. reply is the command's reply.
 func (s *Server) propEnd(c *Client, tx *store.Tx, m propMark, reply []byte) {
+	c.propOn = false
 	if !m.on || tx.WriteCount() == m.writes {
 		return
 	}
+	type one struct {
+		db   int
+		argv [][]byte
+	}
+	var cmds []one
 	if exp := tx.ExpiredSoFar(); len(exp) > m.expired {
 		for _, k := range exp[m.expired:] {
-			s.propagate(k.DB, [][]byte{[]byte("DEL"), k.Key})
+			cmds = append(cmds, one{k.DB, [][]byte{[]byte("DEL"), k.Key}})
 		}
 	}
-	for _, argv := range rewriteForPropagation(c, tx, reply) {
-		s.propagate(c.db, argv)
+	rw := c.propCmds
+	if !c.propOverride {
+		rw = rewriteForPropagation(c, tx, reply)
+	}
+	for _, argv := range rw {
+		cmds = append(cmds, one{c.db, argv})
+	}
+	c.propOverride, c.propCmds = false, nil
+	// More than one command for one call: MULTI/EXEC around them, as
+	// Redis 7.0's propagatePendingCommands (EXEC wraps its own).
+	wrap := len(cmds) > 1 && !s.ms().inExec
+	for i, pc := range cmds {
+		if wrap && i == 0 {
+			s.propagate(pc.db, [][]byte{[]byte("MULTI")})
+		}
+		s.propagate(pc.db, pc.argv)
+	}
+	if wrap {
+		s.propagate(-1, [][]byte{[]byte("EXEC")})
+	}
+}
+
+// propXclaim records the XCLAIM that replays a consumer group delivery or
+// claim on a replica (Redis's streamPropagateXCLAIM).
+func (c *Client) propXclaim(key, group []byte, n *store.StreamNACK, last store.StreamID) {
+	if !c.propOn {
+		return
+	}
+	c.propOverride = true
+	c.propCmds = append(c.propCmds, [][]byte{[]byte("XCLAIM"), key, group, bytes.Clone(n.Consumer), []byte("0"),
+		[]byte(n.ID.String()), []byte("TIME"), []byte(strconv.FormatInt(n.DeliveryTime, 10)),
+		[]byte("RETRYCOUNT"), []byte(strconv.FormatUint(n.DeliveryCount, 10)), []byte("FORCE"), []byte("JUSTID"),
+		[]byte("LASTID"), []byte(last.String())})
+}
+
+// propOwn marks the running command as propagating only what its handler
+// lists with propXclaim/propAlso (possibly nothing).
+func (c *Client) propOwn() {
+	if c.propOn {
+		c.propOverride = true
+	}
+}
+
+// propAlso adds a command to the running command's own propagation list.
+func (c *Client) propAlso(argv ...[]byte) {
+	if c.propOn {
+		c.propOverride = true
+		c.propCmds = append(c.propCmds, argv)
 	}
 }
 

@@ -634,7 +634,7 @@ func (s *Server) exec1(c *Client, cmd *command, mark int) {
 			c.tx = tx
 			cmd.fn(c)
 			c.tx = nil
-			if seen := tx.ExpiredSeen(); len(seen) > 0 && s.activeExpireOn.Load() {
+			if seen := tx.ExpiredSeen(); len(seen) > 0 && !s.isReplica() {
 				expired = append(expired, seen...)
 			}
 			return nil
