@@ -482,3 +482,35 @@ func TestMasterPublishPropagates(t *testing.T) {
 	expect(lsub, "chain", "from-top")
 	waitConverged(t, tc, mc, redistest.Dial(t, leaf.Addr))
 }
+
+// TestChainSubReplicaMovesToTopPartially: the stream is forwarded
+// verbatim, so a sub-replica of redpebble has the top master's replid and
+// offsets and can follow the top master directly with a partial resync.
+func TestChainSubReplicaMovesToTopPartially(t *testing.T) {
+	requireFollower(t)
+	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
+	tc := redistest.Dial(t, top.Addr)
+	fillTypes(t, tc, "pre")
+	rp := startFollower(t, top, t.TempDir())
+	rc := redistest.Dial(t, rp.Addr)
+	waitSynced(t, tc, rc)
+	sub := replicaOf(t, rp)
+	sc := redistest.Dial(t, sub.Addr)
+	rng := rand.New(rand.NewSource(3))
+	typedWorkload(t, tc, rng, 1000)
+	waitConverged(t, tc, rc, sc)
+	before := info(t, tc, "stats")
+	sc.MustOK("REPLICAOF", "127.0.0.1", strconv.Itoa(top.Port))
+	typedWorkload(t, tc, rng, 500)
+	waitFor(t, 20*time.Second, "the sub-replica to follow the top master", func() bool {
+		return info(t, tc, "replication")["connected_slaves"] == "2"
+	})
+	waitConverged(t, tc, rc, sc)
+	after := info(t, tc, "stats")
+	if after["sync_full"] != before["sync_full"] {
+		t.Errorf("top master sync_full %s -> %s: the sub-replica should continue partially", before["sync_full"], after["sync_full"])
+	}
+	if b, _ := strconv.Atoi(before["sync_partial_ok"]); after["sync_partial_ok"] != strconv.Itoa(b+1) {
+		t.Errorf("top master sync_partial_ok %s -> %s", before["sync_partial_ok"], after["sync_partial_ok"])
+	}
+}
