@@ -181,3 +181,63 @@ func TestMasterPropagationLikeRedis(t *testing.T) {
 		t.Errorf("propagated streams differ (redis | redpebble):\n%s", diff.String())
 	}
 }
+
+// psyncReply sends PSYNC id off as a fresh replica connection and returns
+// the first line of the answer.
+func psyncReply(t *testing.T, addr, id string, off int64) string {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(nc)
+	fmt.Fprintf(nc, "REPLCONF capa psync2\r\n")
+	if l, _ := br.ReadString('\n'); l != "+OK\r\n" {
+		t.Fatalf("REPLCONF: %q", l)
+	}
+	fmt.Fprintf(nc, "PSYNC %s %d\r\n", id, off)
+	l, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimRight(l, "\r\n")
+}
+
+// TestMasterPsyncNeverContinuesOverAGap: a replica asking for an offset
+// past what the master has (it got bytes the master lost in a crash) gets
+// a full resync, and after a restart the old id is only valid up to the
+// committed offset + 1; offsets inside the (restored) backlog continue.
+func TestMasterPsyncNeverContinuesOverAGap(t *testing.T) {
+	requireFollower(t)
+	rp := startRedpebbleMaster(t, "appendfsync always")
+	rc := redistest.Dial(t, rp.Addr)
+	replStream(t, rp.Addr) // a replica: the backlog exists from here on
+	for i := 0; i < 100; i++ {
+		rc.MustOK("SET", "k"+strconv.Itoa(i), "v")
+	}
+	r := info(t, rc, "replication")
+	id := r["master_replid"]
+	off, _ := strconv.ParseInt(r["master_repl_offset"], 10, 64)
+	if l := psyncReply(t, rp.Addr, id, off+2); !strings.HasPrefix(l, "+FULLRESYNC") {
+		t.Errorf("PSYNC %s %d (master at %d): %s, want +FULLRESYNC", id, off+2, off, l)
+	}
+	if l := psyncReply(t, rp.Addr, id, off-50); l != "+CONTINUE "+id {
+		t.Errorf("PSYNC %s %d (master at %d): %s, want +CONTINUE", id, off-50, off, l)
+	}
+	rp.Kill()
+	rp.Restart()
+	rc = redistest.Dial(t, rp.Addr)
+	r = info(t, rc, "replication")
+	if r["master_replid2"] != id || r["second_repl_offset"] != strconv.FormatInt(off+1, 10) {
+		t.Fatalf("after restart: replid2 %s second_repl_offset %s, want %s %d", r["master_replid2"], r["second_repl_offset"], id, off+1)
+	}
+	newID := r["master_replid"]
+	if l := psyncReply(t, rp.Addr, id, off+2); !strings.HasPrefix(l, "+FULLRESYNC") {
+		t.Errorf("after restart, PSYNC %s %d: %s, want +FULLRESYNC", id, off+2, l)
+	}
+	if l := psyncReply(t, rp.Addr, id, off-50); l != "+CONTINUE "+newID {
+		t.Errorf("after restart, PSYNC %s %d: %s, want +CONTINUE %s (backlog restored)", id, off-50, l, newID)
+	}
+}
