@@ -74,6 +74,12 @@ type Client struct {
 	// the master's stream is applied. Neither may block.
 	inExec     bool
 	fromMaster bool
+	// propOn is set while a command runs whose effects a master propagates;
+	// a handler that knows them better than its argv (XREADGROUP, XCLAIM,
+	// XAUTOCLAIM) sets propOverride and lists them in propCmds.
+	propOn       bool
+	propOverride bool
+	propCmds     [][][]byte
 
 	// MULTI state.
 	multi     bool

@@ -843,13 +843,16 @@ func cmdXread(c *Client) {
 		if !serve {
 			continue
 		}
+		created := false
 		if t.group != nil {
+			c.propOwn()
 			cons, ok, err := st.Consumer(groupName, consumerName)
 			if err != nil {
 				c.streamErr(mark, err)
 				return
 			}
 			if !ok {
+				created = true
 				cons = &store.StreamConsumer{Name: bytes.Clone(consumerName)}
 				c.notify(pubsub.NotifyStream, "xgroup-createconsumer", t.key)
 			}
@@ -870,7 +873,19 @@ func cmdXread(c *Client) {
 		if history {
 			err = c.replyConsumerPEL(st, groupName, consumer, start, count, now)
 		} else {
-			err = c.replyRangeGroup(st, t.group, groupName, consumer, start, count, noack, now)
+			var before store.StreamID
+			if t.group != nil {
+				before = t.group.Last
+			}
+			err = c.replyRangeGroup(st, t.key, t.group, groupName, consumer, start, count, noack, now)
+			if err == nil && t.group != nil && noack && t.group.Last != before {
+				// NOACK: no XCLAIM carries the consumer and the last id.
+				if created {
+					c.propAlso([]byte("XGROUP"), []byte("CREATECONSUMER"), t.key, groupName, consumerName)
+				}
+				c.propAlso([]byte("XGROUP"), []byte("SETID"), t.key, groupName, []byte(t.group.Last.String()),
+					[]byte("ENTRIESREAD"), []byte(strconv.FormatInt(t.group.EntriesRead, 10)))
+			}
 		}
 		if err != nil {
 			c.streamErr(mark, err)
@@ -911,7 +926,7 @@ func cmdXread(c *Client) {
 
 // replyRangeGroup is streamReplyWithRange from start to the end of the
 // stream, for XREAD (group nil) or XREADGROUP's new entries.
-func (c *Client) replyRangeGroup(st *store.Stream, g *store.StreamGroup, groupName []byte, consumer *store.StreamConsumer, start store.StreamID, count int64, noack bool, now int64) error {
+func (c *Client) replyRangeGroup(st *store.Stream, key []byte, g *store.StreamGroup, groupName []byte, consumer *store.StreamConsumer, start store.StreamID, count int64, noack bool, now int64) error {
 	var es []store.StreamEntry
 	err := st.Range(start, store.MaxStreamID, false, func(e store.StreamEntry) bool {
 		es = append(es, e)
@@ -944,6 +959,7 @@ func (c *Client) replyRangeGroup(st *store.Stream, g *store.StreamGroup, groupNa
 			if err := st.PutNACK(groupName, nn, prev); err != nil {
 				return err
 			}
+			c.propXclaim(key, groupName, nn, g.Last)
 		}
 	}
 	if g != nil && len(es) > 0 {
@@ -1536,6 +1552,7 @@ func cmdXclaim(c *Client) {
 	fail := func(e error) { c.out = c.out[:0]; c.fail(e) }
 	var out []store.StreamEntry
 	consumerMade := false
+	c.propOwn()
 	for _, id := range ids {
 		n, has, err := st.NACK(g.Name, id)
 		if err != nil {
@@ -1553,6 +1570,7 @@ func cmdXclaim(c *Client) {
 					fail(err)
 					return
 				}
+				c.propXclaim(c.args[1], c.args[2], n, g.Last)
 			}
 			continue
 		}
@@ -1588,6 +1606,7 @@ func cmdXclaim(c *Client) {
 			fail(err)
 			return
 		}
+		c.propXclaim(c.args[1], c.args[2], n, g.Last)
 		out = append(out, e)
 	}
 	if dirtyGroup {
@@ -1654,6 +1673,7 @@ func cmdXautoclaim(c *Client) {
 	next := store.StreamID{}
 	cursor := start
 	consumerMade := false
+	c.propOwn()
 	for {
 		batch, err := st.PEL(g.Name, cursor, store.MaxStreamID, 64)
 		if err != nil {
@@ -1681,6 +1701,7 @@ func cmdXautoclaim(c *Client) {
 					fail(err)
 					return
 				}
+				c.propXclaim(c.args[1], c.args[2], n, g.Last)
 				deleted = append(deleted, n.ID)
 				count--
 				continue
@@ -1705,6 +1726,7 @@ func cmdXautoclaim(c *Client) {
 				fail(err)
 				return
 			}
+			c.propXclaim(c.args[1], c.args[2], n, g.Last)
 			claimed = append(claimed, e)
 			count--
 		}

@@ -48,6 +48,7 @@ func (s *Server) diskErrorCheck(c *Client, cmd *command) string {
 // onStoreReopen runs after the store recovered from a disk fault.
 func (s *Server) onStoreReopen() {
 	s.log.Printf("The disk works again: writes resumed (store generation %d)", s.db.Generation())
+	s.masterAfterReopen()
 	if s.isReplica() {
 		s.killMasterLink()
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -96,12 +97,18 @@ type masterState struct {
 	reqs            []*syncReq
 
 	// Writer goroutine only.
-	seldb   int
-	pending []byte
-	inExec  bool
-	execCmd []propCmd
+	seldb      int
+	pending    []byte
+	committing []byte  // pending moved by masterBeforeCommit
+	chunks     []int64 // first offsets of the backlog chunks on disk
+	clearDisk  bool    // the disk may hold chunks of another history
+	inExec     bool
+	execCmd    []propCmd
 
 	lastPing time.Time
+
+	// INFO stats.
+	syncFull, syncPartialOK, syncPartialErr atomic.Int64
 }
 
 type propCmd struct {
@@ -155,10 +162,12 @@ func (s *Server) masterOnCommit(ev *store.Events) {
 			ms.pending = ms.pending[:0]
 			return
 		}
+		// The history starts after this group: its bytes are not part of it.
 		s.masterInit()
+		ms.pending = nil
 	}
-	p := ms.pending
-	ms.pending = nil
+	p := ms.committing
+	ms.committing = nil
 	ms.feed(s, p)
 	s.masterCheckPosition()
 	ms.mu.Lock()
@@ -179,6 +188,7 @@ func (s *Server) masterInit() {
 	ms.on = true
 	ms.seldb = -1
 	ms.backlog = nil
+	ms.clearDisk = true
 	ms.replID, ms.offset, ms.replID2, ms.offset2 = newRunID(), 0, replication.ZeroID, -1
 	if rs := s.db.Repl(); rs != nil && len(rs.ReplID) == 40 {
 		ms.replID, ms.offset = rs.ReplID, rs.Offset
@@ -270,10 +280,13 @@ func (s *Server) serveSync(r *syncReq) {
 		}
 		ms.slaves[sl] = struct{}{}
 		r.sl = sl
+		ms.syncPartialOK.Add(1)
 		s.log.Printf("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", r.c.addr, len(sl.buf), r.off)
 		return
 	}
+	ms.syncFull.Add(1)
 	if r.id != "?" && !r.old {
+		ms.syncPartialErr.Add(1)
 		s.log.Printf("Partial resynchronization not accepted: Replication ID mismatch or offset out of range (Replica asked for '%s', my replication IDs are '%s' and '%s')", r.id, ms.replID, ms.replID2)
 	} else {
 		s.log.Printf("Full resync requested by replica %s", r.c.addr)
@@ -340,9 +353,11 @@ type propMark struct {
 }
 
 func (s *Server) propBegin(c *Client, tx *store.Tx) propMark {
+	c.propOn, c.propOverride, c.propCmds = false, false, nil
 	if !s.ms().on || c.fromMaster || s.isReplica() {
 		return propMark{}
 	}
+	c.propOn = true
 	return propMark{writes: tx.WriteCount(), expired: len(tx.ExpiredSoFar()), on: true}
 }
 
@@ -350,16 +365,68 @@ func (s *Server) propBegin(c *Client, tx *store.Tx) propMark {
 // first the keys it found expired (as DEL), then its argv, rewritten where
 // the effect is not deterministic. reply is the command's reply.
 func (s *Server) propEnd(c *Client, tx *store.Tx, m propMark, reply []byte) {
+	c.propOn = false
 	if !m.on || tx.WriteCount() == m.writes {
 		return
 	}
+	type one struct {
+		db   int
+		argv [][]byte
+	}
+	var cmds []one
 	if exp := tx.ExpiredSoFar(); len(exp) > m.expired {
 		for _, k := range exp[m.expired:] {
-			s.propagate(k.DB, [][]byte{[]byte("DEL"), k.Key})
+			cmds = append(cmds, one{k.DB, [][]byte{[]byte("DEL"), k.Key}})
 		}
 	}
-	for _, argv := range rewriteForPropagation(c, tx, reply) {
-		s.propagate(c.db, argv)
+	rw := c.propCmds
+	if !c.propOverride {
+		rw = rewriteForPropagation(c, tx, reply)
+	}
+	for _, argv := range rw {
+		cmds = append(cmds, one{c.db, argv})
+	}
+	c.propOverride, c.propCmds = false, nil
+	// More than one command for one call: MULTI/EXEC around them, as
+	// Redis 7.0's propagatePendingCommands (EXEC wraps its own).
+	wrap := len(cmds) > 1 && !s.ms().inExec
+	for i, pc := range cmds {
+		if wrap && i == 0 {
+			s.propagate(pc.db, [][]byte{[]byte("MULTI")})
+		}
+		s.propagate(pc.db, pc.argv)
+	}
+	if wrap {
+		s.propagate(-1, [][]byte{[]byte("EXEC")})
+	}
+}
+
+// propXclaim records the XCLAIM that replays a consumer group delivery or
+// claim on a replica (Redis's streamPropagateXCLAIM).
+func (c *Client) propXclaim(key, group []byte, n *store.StreamNACK, last store.StreamID) {
+	if !c.propOn {
+		return
+	}
+	c.propOverride = true
+	c.propCmds = append(c.propCmds, [][]byte{[]byte("XCLAIM"), key, group, bytes.Clone(n.Consumer), []byte("0"),
+		[]byte(n.ID.String()), []byte("TIME"), []byte(strconv.FormatInt(n.DeliveryTime, 10)),
+		[]byte("RETRYCOUNT"), []byte(strconv.FormatUint(n.DeliveryCount, 10)), []byte("FORCE"), []byte("JUSTID"),
+		[]byte("LASTID"), []byte(last.String())})
+}
+
+// propOwn marks the running command as propagating only what its handler
+// lists with propXclaim/propAlso (possibly nothing).
+func (c *Client) propOwn() {
+	if c.propOn {
+		c.propOverride = true
+	}
+}
+
+// propAlso adds a command to the running command's own propagation list.
+func (c *Client) propAlso(argv ...[]byte) {
+	if c.propOn {
+		c.propOverride = true
+		c.propCmds = append(c.propCmds, argv)
 	}
 }
 
@@ -814,6 +881,9 @@ func (s *Server) infoMaster(p func(format string, args ...any), id, id2 string, 
 		id, id2, off, off2 = ms.replID, ms.replID2, ms.offset, ms.offset2
 	}
 	p("connected_slaves:%d", len(ms.slaves))
+	if s.cfg.Int("min-replicas-to-write") > 0 && s.cfg.Int("min-replicas-max-lag") > 0 {
+		p("min_slaves_good_slaves:%d", s.goodReplicasLocked())
+	}
 	i := 0
 	for _, sl := range ms.sortedSlaves() {
 		lag := int64(0)
@@ -880,4 +950,77 @@ func (s *Server) masterOffset() (int64, bool) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	return ms.offset, ms.on
+}
+
+const errNoReplicas = "NOREPLICAS Not enough good replicas to write."
+
+// goodReplicas counts the online replicas whose last ACK is at most
+// min-replicas-max-lag seconds old (Redis's refreshGoodSlavesCount).
+func (s *Server) goodReplicas() int {
+	ms := s.ms()
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return s.goodReplicasLocked()
+}
+
+func (s *Server) goodReplicasLocked() int {
+	maxLag := int64(s.cfg.Int("min-replicas-max-lag"))
+	now := time.Now().Unix()
+	n := 0
+	for sl := range s.ms().slaves {
+		if sl.state.Load() == slaveOnline && now-time.Unix(0, sl.ackTime.Load()).Unix() <= maxLag {
+			n++
+		}
+	}
+	return n
+}
+
+// minReplicasOn reports whether min-replicas-to-write applies (a master
+// with both settings non-zero).
+func (s *Server) minReplicasOn() bool {
+	return s.cfg.Int("min-replicas-to-write") > 0 && s.cfg.Int("min-replicas-max-lag") > 0 && !s.isReplica()
+}
+
+// minReplicasCheck is processCommand's NOREPLICAS check: a write command
+// (or an EXEC of a transaction with writes) is refused on a master with
+// fewer than min-replicas-to-write good replicas.
+func (s *Server) minReplicasCheck(c *Client, cmd *command) string {
+	if c.fromMaster || !s.minReplicasOn() {
+		return ""
+	}
+	write := cmd.has(flagWrite)
+	if cmd.name == "exec" && c.multi {
+		for _, q := range c.queue {
+			write = write || q.cmd.has(flagWrite)
+		}
+	}
+	if !write || s.goodReplicas() >= s.cfg.Int("min-replicas-to-write") {
+		return ""
+	}
+	return errNoReplicas
+}
+
+// propagateForced propagates c's command though it changed no data: PUBLISH
+// and SPUBLISH reach the replicas' subscribers, as Redis's
+// forceCommandPropagation(c, PROPAGATE_REPL). In a chain the upstream's
+// PUBLISH is forwarded verbatim with the rest of the stream.
+func (s *Server) propagateForced(c *Client) {
+	if c.fromMaster || s.isReplica() {
+		return
+	}
+	ms := s.ms()
+	ms.mu.Lock()
+	on := ms.on
+	ms.mu.Unlock()
+	if !on {
+		return
+	}
+	if c.inExec && c.tx != nil { // inside EXEC, on the writer: with the transaction
+		s.propagate(c.db, c.args)
+		return
+	}
+	_ = s.db.Update(func(*store.Tx) error {
+		s.propagate(c.db, c.args)
+		return nil
+	})
 }

@@ -24,8 +24,87 @@ func rewriteForPropagation(c *Client, tx *store.Tx, reply []byte) [][][]byte {
 		if len(members) == 0 {
 			return nil
 		}
-		out := [][]byte{b("SREM"), argv[1]}
-		return [][][]byte{append(out, members...)}
+		if len(argv) > 2 {
+			// With a count: the whole set as DEL, else one SREM per member.
+			if _, ok, err := tx.Lookup(c.db, argv[1]); err == nil && !ok {
+				return [][][]byte{{b("DEL"), argv[1]}}
+			}
+		}
+		out := make([][][]byte, len(members))
+		for i, m := range members {
+			out[i] = [][]byte{b("SREM"), argv[1], m}
+		}
+		return out
+	case "getdel":
+		return [][][]byte{{b("DEL"), argv[1]}}
+	case "getex":
+		for i := 2; i < len(argv); i++ {
+			opt := strings.ToLower(string(argv[i]))
+			if opt == "persist" {
+				return [][][]byte{{b("PERSIST"), argv[1]}}
+			}
+			if i+1 >= len(argv) {
+				break
+			}
+			t, err := strconv.ParseInt(string(argv[i+1]), 10, 64)
+			if err != nil {
+				break
+			}
+			switch opt {
+			case "ex":
+				t = now + t*1000
+			case "px":
+				t = now + t
+			case "exat":
+				t *= 1000
+			case "pxat":
+			default:
+				continue
+			}
+			if t <= now {
+				return [][][]byte{{b("DEL"), argv[1]}}
+			}
+			return [][][]byte{{b("PEXPIREAT"), argv[1], b(strconv.FormatInt(t, 10))}}
+		}
+	case "blpop", "brpop", "bzpopmin", "bzpopmax":
+		if v := replyStrings(reply); len(v) >= 2 {
+			return [][][]byte{{b(strings.ToUpper(name[1:])), v[0]}}
+		}
+	case "blmove":
+		return [][][]byte{{b("LMOVE"), argv[1], argv[2], argv[3], argv[4]}}
+	case "brpoplpush":
+		return [][][]byte{{b("RPOPLPUSH"), argv[1], argv[2]}}
+	case "lmpop", "blmpop", "zmpop", "bzmpop":
+		first := 1
+		if name[0] == 'b' {
+			first = 2
+		}
+		nk, err := strconv.Atoi(string(argv[first]))
+		key, n, ok := mpopReply(reply)
+		if err != nil || !ok || first+1+nk >= len(argv) {
+			break
+		}
+		where := strings.ToLower(string(argv[first+1+nk]))
+		pop := map[string]string{"left": "LPOP", "right": "RPOP", "min": "ZPOPMIN", "max": "ZPOPMAX"}[where]
+		if pop == "" {
+			break
+		}
+		return [][][]byte{{b(pop), key, b(strconv.Itoa(n))}}
+	case "restore":
+		if len(argv) < 4 {
+			break
+		}
+		abs := false
+		for _, a := range argv[4:] {
+			abs = abs || strings.EqualFold(string(a), "absttl")
+		}
+		ttl, err := strconv.ParseInt(string(argv[2]), 10, 64)
+		if err != nil || abs || ttl == 0 {
+			break
+		}
+		out := append([][]byte(nil), argv...)
+		out[2] = b(strconv.FormatInt(now+ttl, 10))
+		return [][][]byte{append(out, b("ABSTTL"))}
 	case "incrbyfloat":
 		if v := replyStrings(reply); len(v) == 1 {
 			return [][][]byte{{b("SET"), argv[1], v[0], b("KEEPTTL")}}
@@ -115,6 +194,49 @@ func rewriteForPropagation(c *Client, tx *store.Tx, reply []byte) [][][]byte {
 		return [][][]byte{exactTrim(tx, c.db, argv)}
 	}
 	return [][][]byte{argv}
+}
+
+// mpopReply reads the key and the number of elements of an [BL|BZ|Z]MPOP
+// reply: [key, [elements...]].
+func mpopReply(r []byte) ([]byte, int, bool) {
+	v, rest := replyFirstBulk(r)
+	if v == nil || len(rest) == 0 || (rest[0] != '*' && rest[0] != '~') {
+		return nil, 0, false
+	}
+	i := strings.Index(string(rest), "\r\n")
+	if i < 0 {
+		return nil, 0, false
+	}
+	n, err := strconv.Atoi(string(rest[1:i]))
+	if err != nil || n < 0 {
+		return nil, 0, false
+	}
+	return v, n, true
+}
+
+// replyFirstBulk returns the first bulk of an array or map reply and what
+// follows it.
+func replyFirstBulk(r []byte) ([]byte, []byte) {
+	if len(r) == 0 || (r[0] != '*' && r[0] != '%') {
+		return nil, nil
+	}
+	i := strings.Index(string(r), "\r\n")
+	if i < 0 {
+		return nil, nil
+	}
+	r = r[i+2:]
+	if len(r) == 0 || r[0] != '$' {
+		return nil, nil
+	}
+	i = strings.Index(string(r), "\r\n")
+	if i < 0 {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(string(r[1:i]))
+	if err != nil || n < 0 || len(r) < i+2+n+2 {
+		return nil, nil
+	}
+	return r[i+2 : i+2+n], r[i+2+n+2:]
 }
 
 // replyStrings extracts the strings of a bulk, an array or set of bulks, or

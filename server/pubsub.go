@@ -520,9 +520,11 @@ func (s *Server) registerPubsub() {
 	t.add(rc, "sunsubscribe", func(c *Client) { psUnsubscribe(c, pubsub.KindSUnsubscribe, c.s.ps.hub.SUnsubscribe) })
 	t.add(rc, "publish", func(c *Client) {
 		c.integer(int64(c.s.ps.hub.PublishBatch(c.psBatch(), c.psSelf(), c.args[1], c.args[2])))
+		c.s.propagateForced(c)
 	})
 	t.add(rc, "spublish", func(c *Client) {
 		c.integer(int64(c.s.ps.hub.SPublishBatch(c.psBatch(), c.psSelf(), c.args[1], c.args[2])))
+		c.s.propagateForced(c)
 	})
 	t.add(rc, "pubsub|channels", func(c *Client) { psChannels(c, c.s.ps.hub.Channels) })
 	t.add(rc, "pubsub|shardchannels", func(c *Client) { psChannels(c, c.s.ps.hub.ShardChannels) })

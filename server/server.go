@@ -117,7 +117,9 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	s.loadOutputLimit()
 	s.cfg.OnChange("client-output-buffer-limit", func(string) error { s.loadOutputLimit(); return nil })
 	db.SetOnCommit(s.onCommit)
+	db.SetBeforeCommit(s.masterBeforeCommit)
 	db.SetOnReopen(s.onStoreReopen)
+	s.masterRestore()
 	s.activeExpireOn.Store(true)
 	go s.cron()
 	go s.masterCron() // not in registerMaster: tests build command tables without a config
@@ -505,7 +507,9 @@ func (s *Server) callGroup(c *Client, cmds []redcon.Command) {
 
 // writeAllowed reports whether c may run the write cmd now (a read-only
 // replica refuses clients' writes).
-func (s *Server) writeAllowed(c *Client, cmd *command) bool { return s.replicaCheck(c, cmd) == "" }
+func (s *Server) writeAllowed(c *Client, cmd *command) bool {
+	return s.replicaCheck(c, cmd) == "" && s.minReplicasCheck(c, cmd) == ""
+}
 
 // call runs one command for c, with Redis's checks in processCommand order.
 func (s *Server) call(c *Client) {
@@ -541,6 +545,18 @@ func (s *Server) call(c *Client) {
 	}
 	if text := s.diskErrorCheck(c, cmd); text != "" {
 		if c.multi {
+			c.multiErr = true
+		}
+		s.reject(c, cmd, text)
+		return
+	}
+	if text := s.minReplicasCheck(c, cmd); text != "" {
+		if c.multi && cmd.name == "exec" {
+			// As Redis's execCommandAbort: the transaction is discarded.
+			c.multi, c.multiErr, c.queue = false, false, nil
+			s.unwatchAll(c)
+			text = "EXECABORT Transaction discarded because of: " + text
+		} else if c.multi {
 			c.multiErr = true
 		}
 		s.reject(c, cmd, text)
@@ -621,7 +637,7 @@ func (s *Server) exec1(c *Client, cmd *command, mark int) {
 			c.tx = tx
 			cmd.fn(c)
 			c.tx = nil
-			if seen := tx.ExpiredSeen(); len(seen) > 0 && s.activeExpireOn.Load() {
+			if seen := tx.ExpiredSeen(); len(seen) > 0 && !s.isReplica() {
 				expired = append(expired, seen...)
 			}
 			return nil

@@ -114,6 +114,8 @@ type DB struct {
 	// goroutine after each successful group commit with the events of the
 	// group (keys touched, expired keys).
 	onCommit func(ev *Events)
+	// beforeCommit runs with the group's Tx before its commit (backlog.go).
+	beforeCommit func(tx *Tx)
 
 	writeErr atomic.Pointer[error]
 

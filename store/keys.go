@@ -22,6 +22,7 @@ const (
 	sysDrop     = 'D' // + ksid: a dropped keyspace whose range delete may be pending
 	sysLoad     = 'L' // a full-sync load in progress: the new ksids
 	sysBlob     = 'B' // + name: small named blobs (script and function libraries)
+	sysBacklog  = 'P' // + u64 offset: replication backlog chunks (backlog.go)
 )
 
 // Data record kinds inside a keyspace (third field after tagData|ksid).

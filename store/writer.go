@@ -148,6 +148,9 @@ func (d *DB) writer() {
 				break fill
 			}
 		}
+		if d.beforeCommit != nil {
+			d.beforeCommit(tx)
+		}
 		err := d.commit(tx, b)
 		if err != nil {
 			for _, r := range group {

@@ -101,7 +101,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 0, "rounds of A/B alternation per workload (default 3, quick 1)")
 	flag.StringVar(&o.out, "out", "bin/bench", "output directory (results.json, lag.png, profiles)")
 	flag.StringVar(&o.jsonOut, "json", "", "JSON results path (default <out>/results.json)")
-	flag.StringVar(&only, "only", "", "comma-separated workloads: benchmark,fullsync,apply,pubsub,restart,big")
+	flag.StringVar(&only, "only", "", "comma-separated workloads: benchmark,fullsync,masterfullsync,apply,pubsub,restart,big")
 	flag.BoolVar(&o.profile, "profile", false, "run redpebble with REDPEBBLE_CPUPROFILE, one profile per workload in <out>")
 	flag.BoolVar(&o.big, "big", os.Getenv("BENCH_BIG") == "1", "run the larger-than-memory workload (4 GB; also BENCH_BIG=1)")
 	flag.IntVar(&o.keys, "keys", 0, "keys of the full-sync/restart dataset (default 1000000, quick 50000)")
@@ -221,6 +221,7 @@ func run(o options) int {
 		{"benchmark", (*harness).benchmark, true},
 		{"fullsync", (*harness).fullSync, true},
 		{"restart", (*harness).restart, true},
+		{"masterfullsync", (*harness).masterFullSync, true},
 		{"apply", (*harness).apply, true},
 		{"pubsub", (*harness).pubsub, true},
 		{"big", (*harness).big, o.big},

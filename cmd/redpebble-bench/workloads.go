@@ -668,3 +668,91 @@ func (h *harness) applyOnce(master, rep *proc, mix []string, dur time.Duration) 
 	}
 	return nil, 0, 0, nil
 }
+
+// ---- 2b. full sync from each kind of master ----
+
+// masterFullSync times the full sync of the dataset from a redis-server
+// master and from a redpebble master to a fresh redis-server replica
+// (REPLICAOF until caught up), rounds alternating between the two.
+func (h *harness) masterFullSync() error {
+	skip, err := h.replicationSupported("masterfullsync")
+	if err != nil {
+		return err
+	}
+	tm := &result{Workload: "masterfullsync", Metric: fmt.Sprintf("full sync %dk keys to redis", h.opt.keys/1000), Unit: "ms", Better: "lower", Skipped: skip}
+	masters := map[string]*proc{}
+	defer func() {
+		for _, m := range masters {
+			m.Close()
+		}
+	}()
+	for _, k := range kinds {
+		if k == "redpebble" && skip != "" {
+			continue
+		}
+		m, err := h.startKind(k, "masterfullsync", "repl-diskless-sync-delay 0", "enable-debug-command yes")
+		if err != nil {
+			return err
+		}
+		masters[k] = m
+		t0 := time.Now()
+		if k == "redis" {
+			err = fill(m.Addr, h.opt.keys)
+		} else if src := masters["redis"]; src != nil {
+			// The same dataset, faster than DEBUG POPULATE through the
+			// store: sync it from the redis master, then promote.
+			if err = replicaOf(m, src); err == nil {
+				err = waitCaughtUp(src, m, h.syncTimeout())
+			}
+			if err == nil {
+				err = replicaOfNoOne(m)
+			}
+		} else {
+			err = fill(m.Addr, h.opt.keys)
+		}
+		if err != nil {
+			return fmt.Errorf("filling the %s master: %v", k, err)
+		}
+		fmt.Printf("   %s master filled with %d keys in %.1fs\n", k, h.opt.keys, time.Since(t0).Seconds())
+	}
+	for round := 0; round < h.opt.rounds; round++ {
+		for _, k := range kinds {
+			m := masters[k]
+			if m == nil {
+				continue
+			}
+			rep, err := startRedis(h.opt.work, "replica-of-"+k)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			err = replicaOf(rep, m)
+			if err == nil {
+				err = waitCaughtUp(m, rep, h.syncTimeout())
+			}
+			el := float64(time.Since(start).Microseconds()) / 1000
+			rep.Close()
+			if err != nil {
+				return fmt.Errorf("full sync from the %s master: %v", k, err)
+			}
+			if k == "redis" {
+				tm.Redis = append(tm.Redis, el)
+			} else {
+				tm.Redpebble = append(tm.Redpebble, el)
+			}
+		}
+	}
+	tm.Note = "the master is redis or redpebble, the replica redis-server; REPLICAOF until caught up"
+	h.add(tm)
+	return nil
+}
+
+func replicaOfNoOne(p *proc) error {
+	c, err := dial(p.Addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.doStr("REPLICAOF", "NO", "ONE")
+	return err
+}

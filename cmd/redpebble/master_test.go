@@ -266,3 +266,251 @@ func TestMasterRDBPassesCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestChainKill9ResumesPartially: redis-server → redpebble → redis-server
+// under write load on the top master; redpebble is killed with SIGKILL
+// twice. Each time it continues from its master with PSYNC and its
+// sub-replica continues from it with +CONTINUE out of the backlog kept in
+// the store; at the end the three datasets and offsets are equal.
+// appendfsync always: a group reaches the sub-replica only once it is on
+// disk, so the sub-replica is never ahead of what survives the kill (with
+// everysec it may be, and then a full resync is the right answer).
+func TestChainKill9ResumesPartially(t *testing.T) {
+	requireFollower(t)
+	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-backlog-size 64mb", "repl-diskless-sync-delay 0")
+	tc := redistest.Dial(t, top.Addr)
+	fillTypes(t, tc, "pre")
+	fillStrings(t, tc, 300, "pre")
+	rp := startFollower(t, top, t.TempDir(), "appendfsync always", "repl-backlog-size 16mb")
+	rc := redistest.Dial(t, rp.Addr)
+	waitSynced(t, tc, rc)
+	sub := replicaOf(t, rp)
+	sc := redistest.Dial(t, sub.Addr)
+	waitConverged(t, tc, rc, sc)
+
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c := redistest.Dial(t, top.Addr)
+		rng := rand.New(rand.NewSource(11))
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			typedWorkload(t, c, rng, 100)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	for round := 0; round < 2; round++ {
+		time.Sleep(800 * time.Millisecond)
+		rp.Kill()
+		time.Sleep(300 * time.Millisecond)
+		rp.Restart()
+		rc = redistest.Dial(t, rp.Addr)
+		waitFor(t, 30*time.Second, "the sub-replica to reconnect to the restarted redpebble", func() bool {
+			r := info(t, rc, "replication")
+			return r["master_link_status"] == "up" && r["connected_slaves"] == "1" && strings.Contains(r["slave0"], "state=online")
+		})
+		st := info(t, rc, "stats")
+		if st["sync_full"] != "0" || st["sync_partial_ok"] != "1" {
+			t.Errorf("round %d: redpebble sync_full %s sync_partial_ok %s (want 0 and 1)\n%s", round, st["sync_full"], st["sync_partial_ok"], rp.LogTail(30))
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	<-done
+	waitConverged(t, tc, rc, sc)
+	st := info(t, tc, "stats")
+	if st["sync_full"] != "1" {
+		t.Errorf("top master sync_full %s: redpebble should continue with PSYNC after kill -9", st["sync_full"])
+	}
+	if n, _ := strconv.Atoi(st["sync_partial_ok"]); n < 2 {
+		t.Errorf("top master sync_partial_ok %s, want >= 2", st["sync_partial_ok"])
+	}
+	log := rp.Log()
+	if n := strings.Count(log, "Partial resynchronization request from"); n < 2 {
+		t.Errorf("redpebble accepted %d partial resyncs from its sub-replica, want >= 2", n)
+	}
+	if n := strings.Count(log, "Starting BGSAVE for SYNC"); n != 1 {
+		t.Errorf("redpebble served %d full syncs, want 1 (the first)", n)
+	}
+	if !strings.Contains(log, "Replication backlog restored") {
+		t.Errorf("no backlog restored from the store:\n%s", rp.LogTail(40))
+	}
+	compareData(t, tc, sc)
+}
+
+// TestMasterKill9ReplicaContinues: a writable redpebble master killed with
+// SIGKILL comes back with a new replid (the old one valid up to its
+// committed offset, as a restarted Redis master) and its backlog from the
+// store, so its redis-server replica continues with +CONTINUE.
+func TestMasterKill9ReplicaContinues(t *testing.T) {
+	requireFollower(t)
+	rp := startRedpebbleMaster(t, "appendfsync always")
+	rc := redistest.Dial(t, rp.Addr)
+	fillTypes(t, rc, "pre")
+	r1 := replicaOf(t, rp)
+	c1 := redistest.Dial(t, r1.Addr)
+	rng := rand.New(rand.NewSource(5))
+	typedWorkload(t, rc, rng, 2000)
+	waitConverged(t, rc, c1)
+	oldID := info(t, rc, "replication")["master_replid"]
+	typedWorkload(t, rc, rng, 500) // the replica may or may not have all of it
+	rp.Kill()
+	rp.Restart()
+	rc = redistest.Dial(t, rp.Addr)
+	typedWorkload(t, rc, rng, 1000)
+	waitConverged(t, rc, c1)
+	r := info(t, rc, "replication")
+	if r["master_replid2"] != oldID || r["master_replid"] == oldID {
+		t.Errorf("after restart: replid %s replid2 %s, old id %s", r["master_replid"], r["master_replid2"], oldID)
+	}
+	if st := info(t, rc, "stats"); st["sync_full"] != "0" || st["sync_partial_ok"] != "1" {
+		t.Errorf("restarted master: sync_full %s sync_partial_ok %s (want 0 and 1)\n%s", st["sync_full"], st["sync_partial_ok"], rp.LogTail(30))
+	}
+}
+
+// TestMasterMinReplicasToWrite runs the same min-replicas-to-write script
+// on a redis-server master and on redpebble, each with one redis-server
+// replica, and compares the replies byte for byte.
+func TestMasterMinReplicasToWrite(t *testing.T) {
+	requireFollower(t)
+	script := func(m *redistest.Server) []string {
+		c := redistest.Dial(t, m.Addr)
+		c2 := redistest.Dial(t, m.Addr)
+		var out []string
+		do := func(args ...string) { out = append(out, strings.Join(args, " ")+" -> "+string(c.Do(args...))) }
+		do("CONFIG", "GET", "min-replicas-to-write")
+		do("CONFIG", "GET", "min-slaves-max-lag")
+		do("SET", "k", "1")
+		do("GET", "k")
+		do("MULTI")
+		do("SET", "k", "2")
+		do("EXEC")
+		do("MULTI")
+		do("GET", "k")
+		do("EXEC")
+		do("PUBLISH", "ch", "x")
+		out = append(out, "good "+info(t, c, "replication")["min_slaves_good_slaves"])
+		r := replicaOf(t, m)
+		rc := redistest.Dial(t, r.Addr)
+		waitFor(t, 20*time.Second, "a good replica", func() bool { return info(t, c, "replication")["min_slaves_good_slaves"] == "1" })
+		do("SET", "k", "3")
+		do("MULTI")
+		do("INCR", "k")
+		c2.MustOK("CONFIG", "SET", "min-slaves-to-write", "2")
+		do("EXEC")
+		do("CONFIG", "GET", "min-slaves-to-write")
+		do("INCR", "k")
+		c2.MustOK("CONFIG", "SET", "min-replicas-max-lag", "0")
+		do("INCR", "k")
+		c2.MustOK("CONFIG", "SET", "min-replicas-max-lag", "10", "min-replicas-to-write", "1")
+		do("INCR", "k")
+		do("WAIT", "1", "5000")
+		out = append(out, "replica has "+string(rc.Do("GET", "k")))
+		r.Kill()
+		waitFor(t, 20*time.Second, "the replica to be gone", func() bool { return info(t, c, "replication")["connected_slaves"] == "0" })
+		do("DEL", "k")
+		out = append(out, "good "+info(t, c, "replication")["min_slaves_good_slaves"])
+		return out
+	}
+	conf := []string{"min-replicas-to-write 1", "min-replicas-max-lag 10"}
+	want := script(redistest.StartRedis(t, append(conf, "repl-diskless-sync-delay 0")...))
+	got := script(startRedpebbleMaster(t, conf...))
+	for i := range want {
+		if i >= len(got) || got[i] != want[i] {
+			t.Errorf("step %d: redis %q, redpebble %q", i, want[i], got[min(i, len(got)-1)])
+		}
+	}
+}
+
+// TestMasterPublishPropagates: PUBLISH on a writable redpebble master (also
+// inside MULTI/EXEC) reaches subscribers of its redis-server replica; in a
+// chain redis-server → redpebble → redis-server the top master's PUBLISH
+// reaches the sub-replica's subscribers.
+func TestMasterPublishPropagates(t *testing.T) {
+	requireFollower(t)
+	expect := func(sub *redistest.Conn, ch, msg string) {
+		t.Helper()
+		v := sub.ReceiveValue()
+		if len(v.Elems) != 3 || v.Elems[0].Str != "message" || v.Elems[1].Str != ch || v.Elems[2].Str != msg {
+			t.Fatalf("subscriber got %v, want message %s %s", v, ch, msg)
+		}
+	}
+	subscribe := func(addr, ch string) *redistest.Conn {
+		sub := redistest.Dial(t, addr)
+		sub.Send("SUBSCRIBE", ch)
+		if v := sub.ReceiveValue(); len(v.Elems) != 3 || v.Elems[0].Str != "subscribe" {
+			t.Fatalf("SUBSCRIBE: %v", v)
+		}
+		return sub
+	}
+
+	rp := startRedpebbleMaster(t)
+	rc := redistest.Dial(t, rp.Addr)
+	rc.MustOK("SET", "a", "1")
+	r := replicaOf(t, rp)
+	waitConverged(t, rc, redistest.Dial(t, r.Addr))
+	sub := subscribe(r.Addr, "news")
+	rc.MustOK("SELECT", "3")
+	if v := rc.DoValue("PUBLISH", "news", "hello"); v.Int != 0 {
+		t.Fatalf("PUBLISH on the master = %v (no local subscriber)", v)
+	}
+	expect(sub, "news", "hello")
+	rc.MustOK("MULTI")
+	rc.Do("SET", "b", "2")
+	rc.Do("PUBLISH", "news", "in-exec")
+	rc.Do("EXEC")
+	expect(sub, "news", "in-exec")
+	waitConverged(t, rc, redistest.Dial(t, r.Addr))
+
+	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
+	tc := redistest.Dial(t, top.Addr)
+	tc.MustOK("SET", "a", "1")
+	mid := startFollower(t, top, t.TempDir())
+	mc := redistest.Dial(t, mid.Addr)
+	waitSynced(t, tc, mc)
+	leaf := replicaOf(t, mid)
+	waitConverged(t, tc, mc, redistest.Dial(t, leaf.Addr))
+	lsub := subscribe(leaf.Addr, "chain")
+	msub := subscribe(mid.Addr, "chain")
+	tc.Do("PUBLISH", "chain", "from-top")
+	expect(msub, "chain", "from-top")
+	expect(lsub, "chain", "from-top")
+	waitConverged(t, tc, mc, redistest.Dial(t, leaf.Addr))
+}
+
+// TestChainSubReplicaMovesToTopPartially: the stream is forwarded
+// verbatim, so a sub-replica of redpebble has the top master's replid and
+// offsets and can follow the top master directly with a partial resync.
+func TestChainSubReplicaMovesToTopPartially(t *testing.T) {
+	requireFollower(t)
+	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
+	tc := redistest.Dial(t, top.Addr)
+	fillTypes(t, tc, "pre")
+	rp := startFollower(t, top, t.TempDir())
+	rc := redistest.Dial(t, rp.Addr)
+	waitSynced(t, tc, rc)
+	sub := replicaOf(t, rp)
+	sc := redistest.Dial(t, sub.Addr)
+	rng := rand.New(rand.NewSource(3))
+	typedWorkload(t, tc, rng, 1000)
+	waitConverged(t, tc, rc, sc)
+	before := info(t, tc, "stats")
+	sc.MustOK("REPLICAOF", "127.0.0.1", strconv.Itoa(top.Port))
+	typedWorkload(t, tc, rng, 500)
+	waitFor(t, 20*time.Second, "the sub-replica to follow the top master", func() bool {
+		return info(t, tc, "replication")["connected_slaves"] == "2"
+	})
+	waitConverged(t, tc, rc, sc)
+	after := info(t, tc, "stats")
+	if after["sync_full"] != before["sync_full"] {
+		t.Errorf("top master sync_full %s -> %s: the sub-replica should continue partially", before["sync_full"], after["sync_full"])
+	}
+	if b, _ := strconv.Atoi(before["sync_partial_ok"]); after["sync_partial_ok"] != strconv.Itoa(b+1) {
+		t.Errorf("top master sync_partial_ok %s -> %s", before["sync_partial_ok"], after["sync_partial_ok"])
+	}
+}

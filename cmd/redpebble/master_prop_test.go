@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redpebble/redpebble/server/redistest"
+)
+
+// replStream connects to addr as a replica (PSYNC ? -1, no EOF capability,
+// so both Redis and redpebble send a $<len> RDB), skips the RDB and returns
+// a function giving the stream's next command as one line.
+func replStream(t *testing.T, addr string) func() string {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	br := bufio.NewReader(nc)
+	line := func() string {
+		nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("replication stream: %v", err)
+			}
+			if l = strings.TrimRight(l, "\r\n"); l != "" { // empty lines are keep-alives
+				return l
+			}
+		}
+	}
+	fmt.Fprintf(nc, "REPLCONF capa psync2\r\n")
+	if l := line(); l != "+OK" {
+		t.Fatalf("REPLCONF: %s", l)
+	}
+	fmt.Fprintf(nc, "PSYNC ? -1\r\n")
+	if l := line(); !strings.HasPrefix(l, "+FULLRESYNC") {
+		t.Fatalf("PSYNC: %s", l)
+	}
+	hdr := line()
+	n, err := strconv.ParseInt(strings.TrimPrefix(hdr, "$"), 10, 64)
+	if err != nil {
+		t.Fatalf("RDB header %q", hdr)
+	}
+	if _, err := io.CopyN(io.Discard, br, n); err != nil {
+		t.Fatal(err)
+	}
+	var buf []byte
+	return func() string {
+		for {
+			if v, k, err := redistest.Parse(buf); err == nil {
+				buf = buf[k:]
+				parts := make([]string, len(v.Elems))
+				for i, e := range v.Elems {
+					parts[i] = strconv.Quote(e.Str)
+				}
+				return strings.Join(parts, " ")
+			}
+			nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+			b := make([]byte, 64<<10)
+			k, err := br.Read(b)
+			if err != nil {
+				t.Fatalf("replication stream: %v (pending %q)", err, buf)
+			}
+			buf = append(buf, b[:k]...)
+		}
+	}
+}
+
+var (
+	msTimestamp = regexp.MustCompile(`"1[0-9]{12}"`)
+	spopMember  = regexp.MustCompile(`^"SREM" "st" "[a-z]"$`) // SPOP picks at random
+)
+
+// propagated runs cmds on the master at addr and returns what it
+// propagated, up to the final marker, without PINGs and REPLCONFs and
+// with millisecond timestamps masked.
+func propagated(t *testing.T, addr string, cmds [][]string) []string {
+	t.Helper()
+	next := replStream(t, addr)
+	c := redistest.Dial(t, addr)
+	c.MustOK("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+	c.MustOK("SELECT", "0")
+	for _, cmd := range cmds {
+		if cmd[0] == "sleep" {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		c.Do(cmd...)
+	}
+	c.MustOK("SET", "end-marker", "1")
+	var out []string
+	for {
+		l := next()
+		if strings.HasPrefix(l, `"PING"`) || strings.HasPrefix(strings.ToUpper(l), `"REPLCONF"`) || strings.HasPrefix(strings.ToLower(l), `"ping"`) {
+			continue
+		}
+		if l == `"SET" "end-marker" "1"` {
+			return out
+		}
+		l = spopMember.ReplaceAllString(l, `"SREM" "st" <member>`)
+		out = append(out, msTimestamp.ReplaceAllString(l, `<ms>`))
+	}
+}
+
+// TestMasterPropagationLikeRedis compares the replication stream of a
+// redpebble master with a redis-server master's for the commands Redis
+// rewrites before propagating them.
+func TestMasterPropagationLikeRedis(t *testing.T) {
+	requireFollower(t)
+	payload := ""
+	cmds := [][]string{
+		{"SET", "s", "v"}, {"GETEX", "s", "EX", "100"}, {"GETEX", "s", "PERSIST"}, {"GETEX", "s"}, {"GETEX", "s", "PXAT", "1"},
+		{"GETEX", "nokey", "EX", "5"},
+		{"SET", "g", "1"}, {"GETDEL", "g"}, {"GETDEL", "g"},
+		{"RPUSH", "l", "a", "b", "c", "d", "e", "f"}, {"BLPOP", "l", "0"}, {"BRPOP", "nol", "l", "0"},
+		{"BLMOVE", "l", "l2", "LEFT", "RIGHT", "0"}, {"BRPOPLPUSH", "l", "l2", "0"},
+		{"BLMPOP", "0", "2", "nol", "l", "LEFT", "COUNT", "5"}, {"LMPOP", "1", "l2", "RIGHT", "COUNT", "1"},
+		{"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"}, {"BZPOPMIN", "z", "0"}, {"BZPOPMAX", "z", "0"},
+		{"BZMPOP", "0", "1", "z", "MIN", "COUNT", "2"}, {"ZMPOP", "1", "z", "MAX"},
+		{"SADD", "st", "a", "b", "c", "d"}, {"SPOP", "st"}, {"SPOP", "st", "2"}, {"SPOP", "st", "5"},
+		{"SET", "e", "1", "PX", "1"}, {"sleep"}, {"INCR", "e"}, {"SET", "e2", "1", "PX", "1"}, {"sleep"}, {"GET", "e2"},
+		{"SET", "r", "1"}, {"RESTORE", "r3", "100000", "$payload"}, {"RESTORE", "r4", "0", "$payload"},
+		{"RESTORE", "r4", "0", "$payload", "REPLACE", "IDLETIME", "10"},
+		{"XADD", "x", "1-1", "f", "v"}, {"XADD", "x", "2-1", "f", "v"}, {"XADD", "x", "3-1", "f", "v"}, {"XADD", "x", "4-1", "f", "v"},
+		{"XGROUP", "CREATE", "x", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "x", ">"},
+		{"XREADGROUP", "GROUP", "g", "bob", "NOACK", "COUNT", "1", "STREAMS", "x", ">"},
+		{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "x", "0"},
+		{"XREADGROUP", "GROUP", "g", "carol", "STREAMS", "x", "0"},
+		{"XCLAIM", "x", "g", "dave", "0", "1-1"}, {"XCLAIM", "x", "g", "dave", "0", "2-1", "JUSTID"},
+		{"XAUTOCLAIM", "x", "g", "eve", "0", "0", "COUNT", "1"},
+		{"XDEL", "x", "2-1"}, {"XAUTOCLAIM", "x", "g", "frank", "0", "0"},
+		{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "x", ">"},
+	}
+	run := func(addr string) []string {
+		c := redistest.Dial(t, addr)
+		c.MustOK("SET", "dumpsrc", "hello")
+		v := c.DoValue("DUMP", "dumpsrc")
+		c.Do("DEL", "dumpsrc")
+		payload = v.Str
+		var cs [][]string
+		for _, cmd := range cmds {
+			cc := append([]string(nil), cmd...)
+			for i := range cc {
+				if cc[i] == "$payload" {
+					cc[i] = payload
+				}
+			}
+			cs = append(cs, cc)
+		}
+		return propagated(t, addr, cs)
+	}
+	want := run(redistest.StartRedis(t, "enable-debug-command yes").Addr)
+	got := run(startRedpebbleMaster(t).Addr)
+	var diff bytes.Buffer
+	for i := 0; i < max(len(want), len(got)); i++ {
+		w, g := "", ""
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		mark := "  "
+		if w != g {
+			mark = "!!"
+		}
+		fmt.Fprintf(&diff, "%s %-60s | %s\n", mark, w, g)
+	}
+	if strings.Contains(diff.String(), "!!") {
+		t.Errorf("propagated streams differ (redis | redpebble):\n%s", diff.String())
+	}
+}
+
+// psyncReply sends PSYNC id off as a fresh replica connection and returns
+// the first line of the answer.
+func psyncReply(t *testing.T, addr, id string, off int64) string {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(nc)
+	fmt.Fprintf(nc, "REPLCONF capa psync2\r\n")
+	if l, _ := br.ReadString('\n'); l != "+OK\r\n" {
+		t.Fatalf("REPLCONF: %q", l)
+	}
+	fmt.Fprintf(nc, "PSYNC %s %d\r\n", id, off)
+	l, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimRight(l, "\r\n")
+}
+
+// TestMasterPsyncNeverContinuesOverAGap: a replica asking for an offset
+// past what the master has (it got bytes the master lost in a crash) gets
+// a full resync, and after a restart the old id is only valid up to the
+// committed offset + 1; offsets inside the (restored) backlog continue.
+func TestMasterPsyncNeverContinuesOverAGap(t *testing.T) {
+	requireFollower(t)
+	rp := startRedpebbleMaster(t, "appendfsync always")
+	rc := redistest.Dial(t, rp.Addr)
+	replStream(t, rp.Addr) // a replica: the backlog exists from here on
+	for i := 0; i < 100; i++ {
+		rc.MustOK("SET", "k"+strconv.Itoa(i), "v")
+	}
+	r := info(t, rc, "replication")
+	id := r["master_replid"]
+	off, _ := strconv.ParseInt(r["master_repl_offset"], 10, 64)
+	if l := psyncReply(t, rp.Addr, id, off+2); !strings.HasPrefix(l, "+FULLRESYNC") {
+		t.Errorf("PSYNC %s %d (master at %d): %s, want +FULLRESYNC", id, off+2, off, l)
+	}
+	if l := psyncReply(t, rp.Addr, id, off-50); l != "+CONTINUE "+id {
+		t.Errorf("PSYNC %s %d (master at %d): %s, want +CONTINUE", id, off-50, off, l)
+	}
+	rp.Kill()
+	rp.Restart()
+	rc = redistest.Dial(t, rp.Addr)
+	r = info(t, rc, "replication")
+	if r["master_replid2"] != id || r["second_repl_offset"] != strconv.FormatInt(off+1, 10) {
+		t.Fatalf("after restart: replid2 %s second_repl_offset %s, want %s %d", r["master_replid2"], r["second_repl_offset"], id, off+1)
+	}
+	newID := r["master_replid"]
+	if l := psyncReply(t, rp.Addr, id, off+2); !strings.HasPrefix(l, "+FULLRESYNC") {
+		t.Errorf("after restart, PSYNC %s %d: %s, want +FULLRESYNC", id, off+2, l)
+	}
+	if l := psyncReply(t, rp.Addr, id, off-50); l != "+CONTINUE "+newID {
+		t.Errorf("after restart, PSYNC %s %d: %s, want +CONTINUE %s (backlog restored)", id, off-50, l, newID)
+	}
+}
