@@ -41,12 +41,12 @@ func writeCerts(t *testing.T, dir string) {
 		}
 	}
 	write("ca.crt", "CERTIFICATE", caDER)
-	leaf := func(name string, serial int64, usage x509.ExtKeyUsage) {
+	leaf := func(name string, serial int64, usage x509.ExtKeyUsage, ips []net.IP, dns ...string) {
 		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
 			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"}}
+			IPAddresses: ips, DNSNames: dns}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 		if err != nil {
 			t.Fatal(err)
@@ -55,8 +55,11 @@ func writeCerts(t *testing.T, dir string) {
 		write(name+".crt", "CERTIFICATE", der)
 		write(name+".key", "EC PRIVATE KEY", kder)
 	}
-	leaf("server", 2, x509.ExtKeyUsageServerAuth)
-	leaf("client", 3, x509.ExtKeyUsageClientAuth)
+	local := []net.IP{net.ParseIP("127.0.0.1")}
+	leaf("server", 2, x509.ExtKeyUsageServerAuth, local, "localhost")
+	leaf("client", 3, x509.ExtKeyUsageClientAuth, local, "localhost")
+	// A server certificate for another host name only (no IP address).
+	leaf("master", 4, x509.ExtKeyUsageServerAuth, nil, "master.invalid")
 }
 
 func freeTCPPort(t *testing.T) int {
@@ -142,7 +145,8 @@ func tlsClient(t *testing.T, dir string) *tls.Config {
 // TestTLSReplicationFromRedis: redpebble follows a redis-server master that
 // serves TLS only (port 0, tls-auth-clients yes), through a proxy on its
 // tls-port, with tls-replication yes: full sync, the command stream, partial
-// resyncs after cuts of the link. A follower trusting another CA never
+// resyncs after cuts of the link. The master's certificate is for another
+// host name (not checked, as in Redis). A follower trusting another CA never
 // syncs, and one without tls-replication neither.
 func TestTLSReplicationFromRedis(t *testing.T) {
 	requireFollower(t)
@@ -150,7 +154,10 @@ func TestTLSReplicationFromRedis(t *testing.T) {
 	writeCerts(t, dir)
 	f := func(n string) string { return filepath.Join(dir, n) }
 	ctls := tlsClient(t, dir)
-	master := redistest.StartRedisTLS(t, ctls, "tls-cert-file "+f("server.crt"), "tls-key-file "+f("server.key"),
+	// The master's certificate names master.invalid, not 127.0.0.1: Redis's
+	// replica does not check the host name, nor does redpebble.
+	ctls.ServerName = "master.invalid"
+	master := redistest.StartRedisTLS(t, ctls, "tls-cert-file "+f("master.crt"), "tls-key-file "+f("master.key"),
 		"tls-ca-cert-file "+f("ca.crt"), "enable-debug-command yes", "repl-diskless-sync-delay 0")
 	mc := redistest.DialTLS(t, master.Addr, ctls)
 	fillStrings(t, mc, 500, "a")
