@@ -221,7 +221,8 @@ func TestTLSReplicationFromRedis(t *testing.T) {
 }
 
 // TestTLSReplicaOfRedpebble: redpebble as a master serves a redis-server
-// replica (tls-replication yes) on its tls-port: full sync and stream.
+// replica (tls-replication yes) on its tls-port, and a redpebble one: full
+// sync and stream.
 func TestTLSReplicaOfRedpebble(t *testing.T) {
 	requireFollower(t)
 	dir := t.TempDir()
@@ -243,4 +244,13 @@ func TestTLSReplicaOfRedpebble(t *testing.T) {
 	if n := compareData(t, mc, rc); n < 900 {
 		t.Fatalf("compared %d keys", n)
 	}
+	// And a redpebble follower of redpebble over TLS.
+	rp2 := redistest.StartRedpebble(t, redistest.BuildRedpebble(t), t.TempDir(), "--replicaof", "127.0.0.1", strconv.Itoa(tport),
+		"--tls-replication", "yes", "--tls-cert-file", f("server.crt"), "--tls-key-file", f("server.key"),
+		"--tls-client-cert-file", f("client.crt"), "--tls-client-key-file", f("client.key"), "--tls-ca-cert-file", f("ca.crt"),
+		"--enable-debug-command", "yes")
+	rc2 := redistest.Dial(t, rp2.Addr)
+	workload(t, mc, rng, 500)
+	waitSynced(t, mc, rc2)
+	sameDigest(t, mc, rc2)
 }
