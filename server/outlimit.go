@@ -34,7 +34,8 @@ import (
 // it itself instead of waiting for the end of redcon's read batch.
 const outFlushChunk = 256 << 10
 
-// hardLimitGrace is how long a blocked write may last under a hard limit.
+// hardLimitGrace is how long a blocked write may last under a hard limit
+// (and at least under a soft one).
 const hardLimitGrace = time.Second
 
 // normalLimits is the normal class of client-output-buffer-limit (loaded by
@@ -127,7 +128,9 @@ func (s *Server) flushOutput(conn redcon.Conn, c *Client, n int) {
 		if c.softLimitSince.IsZero() {
 			c.softLimitSince, startedSoft = now, true
 		}
-		deadline = c.softLimitSince.Add(time.Duration(l.SoftSeconds) * time.Second)
+		// Redis counts soft-seconds in whole seconds from the second the
+		// limit was reached: soft-seconds 0 still allows the rest of it.
+		deadline = c.softLimitSince.Add(max(time.Duration(l.SoftSeconds)*time.Second, hardLimitGrace))
 	}
 	if l.Hard > 0 {
 		if hd := now.Add(hardLimitGrace); deadline.IsZero() || hd.Before(deadline) {
