@@ -4,6 +4,8 @@ export CGO_ENABLED ?= 0
 PORT      ?= 6379
 DATA      ?= data
 FUZZTIME  ?= 3s
+# Extra go test flags of the fuzz targets, e.g. FUZZFLAGS=-parallel=1 on a shared machine.
+FUZZFLAGS ?=
 BIN       := bin/redpebble
 # Packages that import only the standard library run under the race
 # detector too (it needs cgo; pebble's cgo build is slow to compile).
@@ -37,13 +39,13 @@ fuzz-quick:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime=50x $$pkg >/dev/null || \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime=50x $(FUZZFLAGS) $$pkg >/dev/null || \
 	      { echo "fuzz $$pkg $$t failed; running it again with its output"; \
-	        $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime=50x $$pkg || { echo "FAIL fuzz $$pkg $$t"; exit 1; }; }; \
+	        $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime=50x $(FUZZFLAGS) $$pkg || { echo "FAIL fuzz $$pkg $$t"; exit 1; }; }; \
 	  done; \
 	done; echo "fuzz targets: ok"
 
-# Long fuzzing: make fuzz FUZZTIME=10m
+# Long fuzzing: make fuzz FUZZTIME=10m [FUZZFLAGS=-parallel=1]
 fuzz: FUZZTIME = 1m
 fuzz: fuzz-quick
 

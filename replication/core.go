@@ -2,7 +2,9 @@ package replication
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +124,11 @@ type Config struct {
 	Timeout       time.Duration
 	// MaxBatch bounds the commands of one Batch (default 1024).
 	MaxBatch int
+	// Dial, when set, opens the connection to the master instead of a
+	// plain TCP dial (the server's TLS link under tls-replication yes). It
+	// must honour ctx, which carries the connect timeout. The core never
+	// calls it; the Replica shell does.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Status is a snapshot for INFO and ROLE.

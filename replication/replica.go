@@ -307,9 +307,16 @@ func (d *deadlineConn) Read(p []byte) (int, error) {
 
 func (r *Replica) connect(a Action) []Action {
 	addr := net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
-	timeout := r.timeout()
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(r.ctx, "tcp", addr)
+	r.mu.Lock()
+	timeout, dial := r.core.cfg.Timeout, r.core.cfg.Dial
+	r.mu.Unlock()
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, timeout)
+	conn, err := dial(ctx, "tcp", addr)
+	cancel()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {

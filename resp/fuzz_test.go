@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"testing/iotest"
 )
@@ -122,6 +123,12 @@ func FuzzParseCommand(f *testing.F) {
 func FuzzSplitArgs(f *testing.F) {
 	for _, s := range []string{"set a b", `"a\x41\n" 'b\'c'`, `a"b"`, `"unterminated`, "a\vb \"c\"\fd"} {
 		f.Add(s)
+	}
+	// The inline commands of testdata/resp, a line each.
+	if b, err := os.ReadFile(filepath.Join("..", "testdata", "resp", "inline.txt")); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			f.Add(strings.TrimSuffix(l, "\r"))
+		}
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		args, err := SplitArgs(line)

@@ -528,6 +528,9 @@ func (a *acl) setSelector(s *aclSelector, op string) error {
 					return errACLInval
 				}
 			}
+			if flags == 0 { // "%" and "%~x" name no permission, as Redis refuses
+				return errACLInval
+			}
 		} else {
 			flags = aclAll
 		}

@@ -92,7 +92,7 @@ type Client struct {
 	psPending pubsub.Batch           // wakeups a pipeline of PUBLISH held back (pubsub.go)
 	pscShared atomic.Pointer[psConn] // psc, for other goroutines (CLIENT LIST, timeout)
 	noteCtxFn func() any             // noteContext's function, made once
-	unflushed int                    // reply bytes queued since handle's last flush (fault.go)
+	unflushed int                    // reply bytes queued since handle's last flush (outlimit.go)
 }
 
 type queued struct {

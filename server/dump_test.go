@@ -118,21 +118,28 @@ func TestRestoreRedisPayloads(t *testing.T) {
 	}
 }
 
-// FuzzRestorePayload restores crafted payloads (seeded with redis-server's):
+// FuzzRestorePayload restores crafted payloads (seeded with redis-server's),
+// the command written in two parts split anywhere:
 // RESTORE must answer OK or an error, never crash; what it accepts must DUMP
 // and restore again to the same value.
 func FuzzRestorePayload(f *testing.F) {
 	for _, d := range loadRedisDumps(f) {
-		f.Add(d.payload, false)
+		f.Add(d.payload, false, uint16(len(d.payload)/2))
 	}
 	addr := serveTest(f).Addr()
-	f.Fuzz(func(t *testing.T, p []byte, fixCRC bool) {
+	f.Fuzz(func(t *testing.T, p []byte, fixCRC bool, cut uint16) {
 		c := redistest.Dial(t, addr)
 		defer c.Close()
 		if fixCRC && len(p) >= 10 {
 			p = rdb.AppendDumpFooter(p[:len(p)-10:len(p)-10], rdb.Version10)
 		}
-		got := c.DoValue("RESTORE", "k", "0", string(p), "REPLACE")
+		// The command arrives in two writes split anywhere.
+		cmd := redistest.AppendCommand(nil, "RESTORE", "k", "0", string(p), "REPLACE")
+		k := int(cut) % (len(cmd) + 1)
+		c.SendRaw(cmd[:k])
+		c.Flush()
+		c.SendRaw(cmd[k:])
+		got := c.ReceiveValue()
 		if got.IsError() {
 			if !strings.HasPrefix(got.Str, "ERR DUMP payload") && got.Str != "ERR Bad data format" {
 				t.Fatalf("RESTORE: unexpected error %q", got.Str)

@@ -2,9 +2,6 @@ package server
 
 import (
 	"log"
-	"time"
-
-	"github.com/tidwall/redcon"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/redpebble/redpebble/store"
@@ -51,44 +48,5 @@ func (s *Server) onStoreReopen() {
 	s.masterAfterReopen()
 	if s.isReplica() {
 		s.killMasterLink()
-	}
-}
-
-// outFlushChunk is how much reply data a connection holds before handle
-// flushes it itself instead of waiting for the end of redcon's read batch:
-// a client pipelining reads of big values without reading its replies
-// holds at most this much (plus one reply) in the server.
-const outFlushChunk = 256 << 10
-
-// outputCheck runs after handle queued n reply bytes on conn. Past
-// outFlushChunk it flushes; with client-output-buffer-limit normal set, a
-// client that does not take the data within the soft seconds (1 s for a
-// hard limit alone) is disconnected, as Redis's closeClientOnOutputBufferLimitReached.
-func (s *Server) outputCheck(conn redcon.Conn, c *Client, n int) {
-	c.unflushed += n
-	if c.unflushed < outFlushChunk {
-		return
-	}
-	c.unflushed = 0
-	l := s.ps.normal.Load()
-	nc := conn.NetConn()
-	limited := l != nil && (l.Hard > 0 || l.Soft > 0)
-	if limited {
-		wait := time.Second
-		if l.Soft > 0 && l.SoftSeconds > 0 && (l.Hard <= 0 || l.Soft < l.Hard) {
-			wait = time.Duration(l.SoftSeconds) * time.Second
-		}
-		nc.SetWriteDeadline(time.Now().Add(wait))
-	}
-	err := redcon.BaseWriter(conn).Flush()
-	if limited {
-		nc.SetWriteDeadline(time.Time{})
-	}
-	if err != nil {
-		if limited {
-			s.log.Printf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info(time.Now()))
-		}
-		c.closing = true
-		conn.Close()
 	}
 }

@@ -95,6 +95,9 @@ func (s *Server) startReplica(host string, port int) {
 // replConfig fills the handshake settings of cfg from the configuration.
 func (s *Server) replConfig(cfg *replication.Config) {
 	lport := s.cfg.Int("replica-announce-port")
+	if lport == 0 && s.cfg.Bool("tls-replication") && s.cfg.Int("tls-port") != 0 {
+		lport = s.cfg.Int("tls-port") // the port our own replicas reach over TLS, as Redis
+	}
 	if lport == 0 {
 		lport = s.cfg.Int("port")
 	}
@@ -103,6 +106,7 @@ func (s *Server) replConfig(cfg *replication.Config) {
 	cfg.ListeningPort = lport
 	cfg.AnnounceIP = s.cfg.String("replica-announce-ip")
 	cfg.Timeout = time.Duration(s.cfg.Int("repl-timeout")) * time.Second
+	cfg.Dial = s.dialMaster // TLS under tls-replication yes, decided at each connection
 }
 
 // hookReplConfig makes CONFIG SET of the handshake settings apply from the

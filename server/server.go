@@ -72,7 +72,6 @@ type Server struct {
 	ps             psState // pub/sub and keyspace notifications (pubsub.go)
 	repl           replicaState
 	acl            *acl
-	normalOBL      atomic.Pointer[outputLimit]
 	tlsCfg         atomic.Pointer[tls.Config]
 
 	// master is the master side of replication (master.go).
@@ -113,9 +112,7 @@ func New(cfg *config.Config, logger *log.Logger) (*Server, error) {
 	}
 	s.updateLimits()
 	s.hookConfig()
-	s.initPubsub()
-	s.loadOutputLimit()
-	s.cfg.OnChange("client-output-buffer-limit", func(string) error { s.loadOutputLimit(); return nil })
+	s.initPubsub() // loads client-output-buffer-limit (outlimit.go uses its normal class)
 	db.SetOnCommit(s.onCommit)
 	db.SetBeforeCommit(s.masterBeforeCommit)
 	db.SetOnReopen(s.onStoreReopen)
@@ -387,7 +384,7 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 			}
 			if j-i >= 2 {
 				s.callGroup(c, cmds[i:j])
-				s.enforceOutputLimit(c)
+				s.checkOutput(c)
 				i = j
 				continue
 			}
@@ -400,7 +397,7 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 	if len(c.out) > 0 {
 		conn.WriteRaw(c.out)
 		s.netOut.Add(int64(len(c.out)))
-		s.outputCheck(conn, c, len(c.out))
+		s.flushOutput(conn, c, len(c.out))
 	}
 	if cap(c.out) > 64<<10 {
 		c.out = nil
@@ -435,7 +432,7 @@ func (s *Server) handleOne(c *Client, rc redcon.Command) {
 	c.args = rc.Args
 	mark := len(c.out)
 	s.call(c)
-	s.enforceOutputLimit(c)
+	s.checkOutput(c)
 	if len(c.out) > mark {
 		switch c.replyMode {
 		case replyOn:

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -23,22 +24,9 @@ func (s *Server) tlsConfig() (*tls.Config, error) {
 		return nil, fmt.Errorf("Failed to load certificate: %s: %w", s.cfg.String("tls-cert-file"), err)
 	}
 	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	pool := x509.NewCertPool()
-	haveCA := false
-	if f := s.cfg.String("tls-ca-cert-file"); f != "" {
-		pem, err := os.ReadFile(f)
-		if err != nil || !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("Failed to configure CA certificate(s) file/directory: %s", f)
-		}
-		haveCA = true
-	}
-	if d := s.cfg.String("tls-ca-cert-dir"); d != "" {
-		files, _ := filepath.Glob(filepath.Join(d, "*"))
-		for _, f := range files {
-			if pem, err := os.ReadFile(f); err == nil && pool.AppendCertsFromPEM(pem) {
-				haveCA = true
-			}
-		}
+	pool, haveCA, err := s.tlsCAPool()
+	if err != nil {
+		return nil, err
 	}
 	if haveCA {
 		tc.ClientCAs = pool
@@ -51,21 +39,119 @@ func (s *Server) tlsConfig() (*tls.Config, error) {
 	default:
 		tc.ClientAuth = tls.RequireAndVerifyClientCert
 	}
-	if tc.ClientAuth != tls.NoClientCert && !haveCA {
+	if (tc.ClientAuth != tls.NoClientCert || s.cfg.Bool("tls-replication")) && !haveCA {
 		return nil, errors.New("Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!")
 	}
+	if err := s.tlsVersions(tc); err != nil {
+		return nil, err
+	}
+	tc.PreferServerCipherSuites = s.cfg.Bool("tls-prefer-server-ciphers")
+	return tc, nil
+}
+
+// tlsCAPool loads tls-ca-cert-file and the certificates of tls-ca-cert-dir;
+// haveCA reports whether any was configured.
+func (s *Server) tlsCAPool() (pool *x509.CertPool, haveCA bool, err error) {
+	pool = x509.NewCertPool()
+	if f := s.cfg.String("tls-ca-cert-file"); f != "" {
+		pem, err := os.ReadFile(f)
+		if err != nil || !pool.AppendCertsFromPEM(pem) {
+			return nil, false, fmt.Errorf("Failed to configure CA certificate(s) file/directory: %s", f)
+		}
+		haveCA = true
+	}
+	if d := s.cfg.String("tls-ca-cert-dir"); d != "" {
+		files, _ := filepath.Glob(filepath.Join(d, "*"))
+		for _, f := range files {
+			if pem, err := os.ReadFile(f); err == nil && pool.AppendCertsFromPEM(pem) {
+				haveCA = true
+			}
+		}
+	}
+	return pool, haveCA, nil
+}
+
+// tlsVersions applies tls-protocols and tls-ciphers to tc.
+func (s *Server) tlsVersions(tc *tls.Config) error {
 	if p := s.cfg.String("tls-protocols"); p != "" {
 		minV, maxV, err := parseTLSProtocols(p)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		tc.MinVersion, tc.MaxVersion = minV, maxV
 	}
 	if c := s.cfg.String("tls-ciphers"); c != "" {
 		tc.CipherSuites = parseTLSCiphers(c)
 	}
-	tc.PreferServerCipherSuites = s.cfg.Bool("tls-prefer-server-ciphers")
+	return nil
+}
+
+// tlsClientConfig is the configuration of the link to a TLS master
+// (tls-replication yes), as Redis's client-side context: the certificate
+// presented is tls-client-cert-file/tls-client-key-file when both are set,
+// else tls-cert-file/tls-key-file; the master's certificate chain must verify
+// against tls-ca-cert-file/tls-ca-cert-dir (for server use), but as in Redis
+// neither its host name nor its IP address is checked and no SNI is sent.
+func (s *Server) tlsClientConfig() (*tls.Config, error) {
+	certFile, keyFile := s.cfg.String("tls-client-cert-file"), s.cfg.String("tls-client-key-file")
+	if certFile == "" || keyFile == "" {
+		certFile, keyFile = s.cfg.String("tls-cert-file"), s.cfg.String("tls-key-file")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("Failed to load certificate: %s: %w", certFile, err)
+	}
+	pool, haveCA, err := s.tlsCAPool()
+	if err != nil {
+		return nil, err
+	}
+	if !haveCA {
+		return nil, errors.New("Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!")
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+		// The chain is verified below, without the host name check Go's
+		// default verification adds.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("the master presented no certificate")
+			}
+			opts := x509.VerifyOptions{Roots: pool, Intermediates: x509.NewCertPool(),
+				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+			for _, c := range cs.PeerCertificates[1:] {
+				opts.Intermediates.AddCert(c)
+			}
+			_, err := cs.PeerCertificates[0].Verify(opts)
+			return err
+		}}
+	if err := s.tlsVersions(tc); err != nil {
+		return nil, err
+	}
 	return tc, nil
+}
+
+// dialMaster opens the link to the master: plain TCP, or with
+// tls-replication yes a TLS connection whose handshake completes within
+// ctx's deadline (the replica's connect timeout).
+func (s *Server) dialMaster(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	if !s.cfg.Bool("tls-replication") {
+		return d.DialContext(ctx, network, addr)
+	}
+	tc, err := s.tlsClientConfig()
+	if err != nil {
+		return nil, err
+	}
+	nc, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	conn := tls.Client(nc, tc)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("TLS handshake with the master: %w", err)
+	}
+	return conn, nil
 }
 
 // parseTLSProtocols reads tls-protocols ("TLSv1.2 TLSv1.3").
@@ -164,7 +250,7 @@ func (s *Server) listenTLS() ([]net.Listener, error) {
 // (tlsConfigure): a configuration that does not load refuses the CONFIG SET.
 func (s *Server) hookTLS() {
 	for _, name := range []string{"tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-auth-clients",
-		"tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers"} {
+		"tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-replication"} {
 		s.cfg.OnChange(name, func(string) error {
 			tc, err := s.tlsConfig()
 			if err != nil {

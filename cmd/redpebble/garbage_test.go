@@ -212,6 +212,15 @@ func TestSlowReaderOutputLimit(t *testing.T) {
 		return strings.Contains(s.Log(), "overcoming of output buffer limits")
 	})
 	<-done
+	// The same with a hard limit alone and a soft limit alone: one more kill each.
+	for i, limit := range []string{"normal 4mb 0 0", "normal 0 2mb 1"} {
+		c.MustOK("CONFIG", "SET", "client-output-buffer-limit", limit)
+		go func() { done <- pipelineNoRead(s.Addr, "big", 2000, 6*time.Second) }()
+		waitFor(t, 15*time.Second, "the output-buffer kill under "+limit, func() bool {
+			return strings.Count(s.Log(), "overcoming of output buffer limits") >= i+2
+		})
+		<-done
+	}
 	rss2 := rssOf(t, c)
 	if rss2-rss0 > 150<<20 {
 		t.Errorf("RSS grew by %d MB", (rss2-rss0)>>20)

@@ -4,10 +4,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	mrand "math/rand"
 	"net"
 	"os"
 	"os/exec"
@@ -39,12 +41,12 @@ func writeCerts(t *testing.T, dir string) {
 		}
 	}
 	write("ca.crt", "CERTIFICATE", caDER)
-	leaf := func(name string, serial int64, usage x509.ExtKeyUsage) {
+	leaf := func(name string, serial int64, usage x509.ExtKeyUsage, ips []net.IP, dns ...string) {
 		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
 			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"}}
+			IPAddresses: ips, DNSNames: dns}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 		if err != nil {
 			t.Fatal(err)
@@ -53,8 +55,11 @@ func writeCerts(t *testing.T, dir string) {
 		write(name+".crt", "CERTIFICATE", der)
 		write(name+".key", "EC PRIVATE KEY", kder)
 	}
-	leaf("server", 2, x509.ExtKeyUsageServerAuth)
-	leaf("client", 3, x509.ExtKeyUsageClientAuth)
+	local := []net.IP{net.ParseIP("127.0.0.1")}
+	leaf("server", 2, x509.ExtKeyUsageServerAuth, local, "localhost")
+	leaf("client", 3, x509.ExtKeyUsageClientAuth, local, "localhost")
+	// A server certificate for another host name only (no IP address).
+	leaf("master", 4, x509.ExtKeyUsageServerAuth, nil, "master.invalid")
 }
 
 func freeTCPPort(t *testing.T) int {
@@ -118,4 +123,134 @@ func TestTLS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tlsClient is a client configuration presenting dir's client certificate
+// and trusting its CA.
+func tlsClient(t *testing.T, dir string) *tls.Config {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := os.ReadFile(filepath.Join(dir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool}
+}
+
+// TestTLSReplicationFromRedis: redpebble follows a redis-server master that
+// serves TLS only (port 0, tls-auth-clients yes), through a proxy on its
+// tls-port, with tls-replication yes: full sync, the command stream, partial
+// resyncs after cuts of the link. The master's certificate is for another
+// host name (not checked, as in Redis). A follower trusting another CA never
+// syncs, and one without tls-replication neither.
+func TestTLSReplicationFromRedis(t *testing.T) {
+	requireFollower(t)
+	dir := t.TempDir()
+	writeCerts(t, dir)
+	f := func(n string) string { return filepath.Join(dir, n) }
+	ctls := tlsClient(t, dir)
+	// The master's certificate names master.invalid, not 127.0.0.1: Redis's
+	// replica does not check the host name, nor does redpebble.
+	ctls.ServerName = "master.invalid"
+	master := redistest.StartRedisTLS(t, ctls, "tls-cert-file "+f("master.crt"), "tls-key-file "+f("master.key"),
+		"tls-ca-cert-file "+f("ca.crt"), "enable-debug-command yes", "repl-diskless-sync-delay 0")
+	mc := redistest.DialTLS(t, master.Addr, ctls)
+	fillStrings(t, mc, 500, "a")
+	p := startProxy(t, master.Addr)
+	bin := redistest.BuildRedpebble(t)
+	follower := func(caDir string, extra ...string) *redistest.Server {
+		args := []string{"--replicaof", "127.0.0.1", strconv.Itoa(p.Port()), "--enable-debug-command", "yes", "--repl-timeout", "5",
+			"--tls-cert-file", f("server.crt"), "--tls-key-file", f("server.key"),
+			"--tls-client-cert-file", f("client.crt"), "--tls-client-key-file", f("client.key"),
+			"--tls-ca-cert-file", filepath.Join(caDir, "ca.crt")}
+		return redistest.StartRedpebble(t, bin, t.TempDir(), append(args, extra...)...)
+	}
+	rp := follower(dir, "--tls-replication", "yes")
+	rc := redistest.Dial(t, rp.Addr)
+	waitSynced(t, mc, rc)
+	if n := compareData(t, mc, rc); n < 1500 {
+		t.Fatalf("compared %d keys after the full sync", n)
+	}
+	full0, part0 := syncCounts(t, mc)
+	if full0 != 1 {
+		t.Fatalf("sync_full %d after the first sync", full0)
+	}
+	rng := mrand.New(mrand.NewSource(7))
+	workload(t, mc, rng, 3000)
+	waitSynced(t, mc, rc)
+	sameDigest(t, mc, rc)
+	for round := 0; round < 2; round++ {
+		p.Cut()
+		workload(t, mc, rng, 1000)
+		waitSynced(t, mc, rc)
+	}
+	full1, part1 := syncCounts(t, mc)
+	if full1 != full0 || part1 < part0+2 {
+		t.Fatalf("after 2 cuts: sync_full %d->%d, sync_partial_ok %d->%d", full0, full1, part0, part1)
+	}
+	if !strings.Contains(rp.Log(), "Successful partial resynchronization") {
+		t.Error("the follower's log lacks the partial resync")
+	}
+	sameDigest(t, mc, rc)
+	// The master sees the follower's link as a TLS client.
+	if got := string(mc.Do("CLIENT", "LIST", "TYPE", "replica")); !strings.Contains(got, "flags=S") {
+		t.Errorf("the master's replica clients: %q", got)
+	}
+
+	// Trusting another CA: the handshake fails, the link stays down.
+	other := t.TempDir()
+	writeCerts(t, other)
+	bad := follower(other, "--tls-replication", "yes")
+	plain := follower(dir)
+	waitFor(t, 30*time.Second, "the certificate error in the log", func() bool {
+		return strings.Contains(bad.Log(), "certificate signed by unknown authority")
+	})
+	for _, s := range []*redistest.Server{bad, plain} {
+		if st := info(t, redistest.Dial(t, s.Addr), "replication")["master_link_status"]; st != "down" {
+			t.Errorf("follower %s: master_link_status %s", s.Addr, st)
+		}
+	}
+	if full2, _ := syncCounts(t, mc); full2 != full1 {
+		t.Errorf("sync_full %d->%d after the refused followers", full1, full2)
+	}
+}
+
+// TestTLSReplicaOfRedpebble: redpebble as a master serves a redis-server
+// replica (tls-replication yes) on its tls-port, and a redpebble one: full
+// sync and stream.
+func TestTLSReplicaOfRedpebble(t *testing.T) {
+	requireFollower(t)
+	dir := t.TempDir()
+	writeCerts(t, dir)
+	f := func(n string) string { return filepath.Join(dir, n) }
+	tport := freeTCPPort(t)
+	rp := startUnderTest(t, t.TempDir(), false, "tls-port "+strconv.Itoa(tport), "tls-cert-file "+f("server.crt"),
+		"tls-key-file "+f("server.key"), "tls-ca-cert-file "+f("ca.crt"), "enable-debug-command yes")
+	mc := redistest.Dial(t, rp.Addr)
+	fillStrings(t, mc, 300, "a")
+	replica := redistest.StartRedis(t, "tls-replication yes", "tls-cert-file "+f("client.crt"), "tls-key-file "+f("client.key"),
+		"tls-ca-cert-file "+f("ca.crt"), "replicaof 127.0.0.1 "+strconv.Itoa(tport), "enable-debug-command yes")
+	rc := redistest.Dial(t, replica.Addr)
+	waitSynced(t, mc, rc)
+	rng := mrand.New(mrand.NewSource(3))
+	workload(t, mc, rng, 2000)
+	waitSynced(t, mc, rc)
+	sameDigest(t, mc, rc)
+	if n := compareData(t, mc, rc); n < 900 {
+		t.Fatalf("compared %d keys", n)
+	}
+	// And a redpebble follower of redpebble over TLS.
+	rp2 := redistest.StartRedpebble(t, redistest.BuildRedpebble(t), t.TempDir(), "--replicaof", "127.0.0.1", strconv.Itoa(tport),
+		"--tls-replication", "yes", "--tls-cert-file", f("server.crt"), "--tls-key-file", f("server.key"),
+		"--tls-client-cert-file", f("client.crt"), "--tls-client-key-file", f("client.key"), "--tls-ca-cert-file", f("ca.crt"),
+		"--enable-debug-command", "yes")
+	rc2 := redistest.Dial(t, rp2.Addr)
+	workload(t, mc, rng, 500)
+	waitSynced(t, mc, rc2)
+	sameDigest(t, mc, rc2)
 }

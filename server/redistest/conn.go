@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"testing"
@@ -32,6 +33,19 @@ func Dial(t testing.TB, addr string) *Conn {
 	nc, err := net.DialTimeout("tcp", addr, DefaultTimeout)
 	if err != nil {
 		t.Fatalf("redistest: dial %s: %v", addr, err)
+	}
+	c := &Conn{Timeout: DefaultTimeout, t: t, addr: addr, nc: nc, br: bufio.NewReaderSize(nc, 64<<10)}
+	t.Cleanup(func() { nc.Close() })
+	return c
+}
+
+// DialTLS connects to addr over TLS with tc and closes the connection in
+// t.Cleanup.
+func DialTLS(t testing.TB, addr string, tc *tls.Config) *Conn {
+	t.Helper()
+	nc, err := tls.DialWithDialer(&net.Dialer{Timeout: DefaultTimeout}, "tcp", addr, tc)
+	if err != nil {
+		t.Fatalf("redistest: TLS dial %s: %v", addr, err)
 	}
 	c := &Conn{Timeout: DefaultTimeout, t: t, addr: addr, nc: nc, br: bufio.NewReaderSize(nc, 64<<10)}
 	t.Cleanup(func() { nc.Close() })

@@ -3,6 +3,7 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -35,6 +36,10 @@ type Server struct {
 	Dir string
 	// LogPath is the file receiving the process's stdout and stderr.
 	LogPath string
+
+	// TLS, set by StartRedisTLS, is the client configuration that reaches
+	// the server (it serves TLS only); DialTLS uses it.
+	TLS *tls.Config
 
 	t testing.TB
 	// command builds the argv and stdin for a given port.
@@ -70,6 +75,34 @@ func StartRedis(t testing.TB, conf ...string) *Server {
 	s.command = func(port int) ([]string, string) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "port %d\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndir %s\nlogfile \"\"\n", port, dir)
+		for _, l := range conf {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+		return []string{bin, "-"}, b.String()
+	}
+	s.start(t, false)
+	return s
+}
+
+// StartRedisTLS starts redis-server as StartRedis does but serving TLS
+// only: "port 0" and "tls-port" on the random port (Addr, Port), with the conf
+// lines (which must give tls-cert-file, tls-key-file, tls-ca-cert-file).
+// client is the configuration its PING and DialTLS use.
+func StartRedisTLS(t testing.TB, client *tls.Config, conf ...string) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("redistest: redis-server not found on PATH (required under CI): %v", err)
+		}
+		t.Skipf("redistest: redis-server not found on PATH, skipping: %v", err)
+	}
+	dir := t.TempDir()
+	s := &Server{t: t, Dir: dir, TLS: client}
+	s.command = func(port int) ([]string, string) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "port 0\ntls-port %d\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndir %s\nlogfile \"\"\n", port, dir)
 		for _, l := range conf {
 			b.WriteString(l)
 			b.WriteByte('\n')
@@ -170,13 +203,14 @@ func (s *Server) launch(port int) error {
 			werr := s.waitErr
 			s.mu.Unlock()
 			tail := s.LogTail(20)
-			if strings.Contains(tail, "in use") || strings.Contains(tail, "Could not create server TCP listening socket") {
+			if strings.Contains(tail, "in use") || strings.Contains(tail, "Could not create server TCP listening socket") ||
+				strings.Contains(tail, "Could not create server TLS listening socket") {
 				return fmt.Errorf("%w: %d: process exited: %v", errPortTaken, port, werr)
 			}
 			return fmt.Errorf("process exited before answering PING: %v", werr)
 		default:
 		}
-		if pingOnce(s.Addr) {
+		if pingOnce(s.Addr, s.TLS) {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -187,8 +221,14 @@ func (s *Server) launch(port int) error {
 
 // pingOnce reports whether addr answers PING with any complete reply (an
 // error such as NOAUTH still proves the server is serving).
-func pingOnce(addr string) bool {
-	nc, err := net.DialTimeout("tcp", addr, time.Second)
+func pingOnce(addr string, tc *tls.Config) bool {
+	var nc net.Conn
+	var err error
+	if tc != nil {
+		nc, err = tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, tc)
+	} else {
+		nc, err = net.DialTimeout("tcp", addr, time.Second)
+	}
 	if err != nil {
 		return false
 	}
