@@ -465,11 +465,15 @@ func (r *Replica) load(a Action) (streamDB int, err error) {
 		return 0, err
 	}
 	r.o.Logf(LogNotice, "MASTER <-> REPLICA sync: Loading DB in memory")
-	h := newLoader(func(db int, cmds [][][]byte) error {
+	h := newLoader(func(db int, cmds [][][]byte, fresh bool) error {
 		if r.o.OnLoad != nil {
 			r.o.OnLoad()
 		}
-		return l.Update(func(tx *store.Tx) error {
+		update := l.Update
+		if fresh {
+			update = l.UpdateFresh
+		}
+		return update(func(tx *store.Tx) error {
 			tx.SetKeepExpired(true)
 			return r.o.Applier.LoadApply(tx, db, cmds)
 		})

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -140,3 +143,87 @@ func (d *DB) sweepLoad(b *pebble.Batch) error {
 	}
 	return b.Delete(sysKey(sysLoad), nil)
 }
+
+// UpdateFresh is Update for a caller that knows every record fn reads in
+// the load's keyspaces was written by fn itself or by an earlier request of
+// the same group commit: each key's commands are wholly inside one
+// UpdateFresh, and no key of it was loaded by an earlier Update. The load
+// keyspaces were empty at BeginLoad, so such reads are served from the
+// group's batch alone, without descending into pebble's memtables and
+// levels (a full sync's keys are all new: the per-key lookups of the
+// commands would all miss, at the cost of a memtable seek each).
+func (l *Load) UpdateFresh(fn func(tx *Tx) error) error {
+	if l.done {
+		return ErrLoadDone
+	}
+	lo, hi := l.bounds()
+	return l.d.Update(func(tx *Tx) error {
+		if l.d.gen.Load() != l.gen {
+			return ErrLoadLost
+		}
+		saved, savedR := tx.dbmap, tx.r
+		tx.dbmap = l.ksids
+		tx.r = &freshReader{b: tx.b, lo: lo, hi: hi}
+		defer func() { tx.dbmap, tx.r = saved, savedR }()
+		return fn(tx)
+	})
+}
+
+// bounds returns the key range of the load's keyspaces (their ids are
+// consecutive, see BeginLoad).
+func (l *Load) bounds() (lo, hi []byte) {
+	first, last := l.ksids[0], l.ksids[0]
+	for _, ks := range l.ksids {
+		first, last = min(first, ks), max(last, ks)
+	}
+	return ksPrefix(nil, first), ksPrefix(nil, last+1)
+}
+
+// freshReader reads keys in [lo, hi) from the batch b alone and everything
+// else through b (batch over the DB).
+type freshReader struct {
+	b      *pebble.Batch
+	lo, hi []byte
+	kbuf   []byte
+}
+
+func (f *freshReader) inside(lo, hi []byte) bool {
+	return lo != nil && hi != nil && bytes.Compare(lo, f.lo) >= 0 && bytes.Compare(hi, f.hi) <= 0
+}
+
+func (f *freshReader) Get(key []byte) ([]byte, io.Closer, error) {
+	f.kbuf = append(append(f.kbuf[:0], key...), 0)
+	if !f.inside(key, f.kbuf) {
+		return f.b.Get(key)
+	}
+	it, err := f.b.NewBatchOnlyIter(context.Background(), &pebble.IterOptions{LowerBound: key, UpperBound: f.kbuf})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !it.First() {
+		err := it.Close()
+		if err == nil {
+			err = pebble.ErrNotFound
+		}
+		return nil, nil, err
+	}
+	v, err := it.ValueAndErr()
+	if err != nil {
+		it.Close()
+		return nil, nil, err
+	}
+	return v, it, nil
+}
+
+func (f *freshReader) NewIter(o *pebble.IterOptions) (*pebble.Iterator, error) {
+	return f.NewIterWithContext(context.Background(), o)
+}
+
+func (f *freshReader) NewIterWithContext(ctx context.Context, o *pebble.IterOptions) (*pebble.Iterator, error) {
+	if o != nil && f.inside(o.LowerBound, o.UpperBound) {
+		return f.b.NewBatchOnlyIter(ctx, o)
+	}
+	return f.b.NewIterWithContext(ctx, o)
+}
+
+func (f *freshReader) Close() error { return nil }
