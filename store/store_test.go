@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -343,4 +344,49 @@ func FuzzMetaDecode(f *testing.F) {
 			t.Fatalf("round trip of %x: %v", v, err)
 		}
 	})
+}
+
+// TestLoadUpdateFresh: an UpdateFresh reads its own writes in the load
+// keyspace (a new key looked up again in the same batch), still reads the
+// live keyspace through the DB, and what it loads is all there after
+// Commit, counted once.
+func TestLoadUpdateFresh(t *testing.T) {
+	d := openMem(t, vfs.NewMem())
+	defer d.Close()
+	putString(t, d, 0, "live", "L", 0)
+	l, err := d.BeginLoad()
+	require.NoError(t, err)
+	for b := 0; b < 3; b++ {
+		require.NoError(t, l.UpdateFresh(func(tx *Tx) error {
+			for i := 0; i < 100; i++ {
+				k := []byte(fmt.Sprintf("k%d:%d", b, i))
+				_, ok, err := tx.Lookup(0, k)
+				require.NoError(t, err)
+				require.False(t, ok)
+				require.NoError(t, tx.Put(0, k, nil, &Meta{Type: TypeString, Value: []byte("v1")}))
+				m, ok, err := tx.Lookup(0, k)
+				require.NoError(t, err)
+				require.True(t, ok, "a fresh batch must see its own writes")
+				require.NoError(t, tx.Put(0, k, &m, &Meta{Type: TypeString, Value: []byte("v2")}))
+			}
+			return nil
+		}))
+	}
+	// The live copy is outside the load's keyspaces: read through.
+	var live []byte
+	require.NoError(t, l.UpdateFresh(func(tx *Tx) error {
+		v, ok, err := tx.get(metaKey(nil, (*d.dbmap.Load())[0], []byte("live")))
+		require.NoError(t, err)
+		require.True(t, ok)
+		live = bytes.Clone(v)
+		return nil
+	}))
+	require.NotEmpty(t, live)
+	require.NoError(t, l.Commit(ReplState{ReplID: "x", Offset: 1}))
+	require.EqualValues(t, 300, d.DBSize(0))
+	v, ok := getString(t, d, 0, "k2:99")
+	require.True(t, ok)
+	require.Equal(t, "v2", v)
+	_, ok = getString(t, d, 0, "live")
+	require.False(t, ok)
 }
