@@ -162,9 +162,12 @@ func (l *Load) UpdateFresh(fn func(tx *Tx) error) error {
 			return ErrLoadLost
 		}
 		saved, savedR := tx.dbmap, tx.r
-		tx.dbmap = l.ksids
-		tx.r = &freshReader{b: tx.b, lo: lo, hi: hi}
-		defer func() { tx.dbmap, tx.r = saved, savedR }()
+		fr := &freshReader{b: tx.b, lo: lo, hi: hi}
+		tx.dbmap, tx.r = l.ksids, fr
+		defer func() {
+			tx.dbmap, tx.r = saved, savedR
+			fr.close()
+		}()
 		return fn(tx)
 	})
 }
@@ -180,39 +183,68 @@ func (l *Load) bounds() (lo, hi []byte) {
 }
 
 // freshReader reads keys in [lo, hi) from the batch b alone and everything
-// else through b (batch over the DB).
+// else through b (batch over the DB). Its point reads share one batch-only
+// iterator, re-bounded and refreshed for each (creating and closing an
+// iterator per read cost as much as the rest of the load's commands), and
+// return copies of the values, which stay valid after the iterator moves.
 type freshReader struct {
 	b      *pebble.Batch
 	lo, hi []byte
-	kbuf   []byte
+	it     *pebble.Iterator
+	bounds [2][]byte // alternate: pebble keeps the previous bounds until the next SetOptions
+	cur    int
+	vals   []byte
 }
 
 func (f *freshReader) inside(lo, hi []byte) bool {
 	return lo != nil && hi != nil && bytes.Compare(lo, f.lo) >= 0 && bytes.Compare(hi, f.hi) <= 0
 }
 
+type nopCloser struct{}
+
+func (nopCloser) Close() error { return nil }
+
 func (f *freshReader) Get(key []byte) ([]byte, io.Closer, error) {
-	f.kbuf = append(append(f.kbuf[:0], key...), 0)
-	if !f.inside(key, f.kbuf) {
+	f.cur ^= 1
+	buf := append(append(f.bounds[f.cur][:0], key...), 0)
+	f.bounds[f.cur] = buf
+	lo, hi := buf[:len(key)], buf
+	if !f.inside(lo, hi) {
 		return f.b.Get(key)
 	}
-	it, err := f.b.NewBatchOnlyIter(context.Background(), &pebble.IterOptions{LowerBound: key, UpperBound: f.kbuf})
-	if err != nil {
-		return nil, nil, err
-	}
-	if !it.First() {
-		err := it.Close()
-		if err == nil {
-			err = pebble.ErrNotFound
+	o := &pebble.IterOptions{LowerBound: lo, UpperBound: hi}
+	if f.it == nil {
+		it, err := f.b.NewBatchOnlyIter(context.Background(), o)
+		if err != nil {
+			return nil, nil, err
 		}
-		return nil, nil, err
+		f.it = it
+	} else {
+		f.it.SetOptions(o)
 	}
-	v, err := it.ValueAndErr()
+	if !f.it.First() {
+		if err := f.it.Error(); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, pebble.ErrNotFound
+	}
+	v, err := f.it.ValueAndErr()
 	if err != nil {
-		it.Close()
 		return nil, nil, err
 	}
-	return v, it, nil
+	if cap(f.vals)-len(f.vals) < len(v) {
+		f.vals = make([]byte, 0, max(32<<10, len(v)))
+	}
+	n := len(f.vals)
+	f.vals = append(f.vals, v...)
+	return f.vals[n:len(f.vals):len(f.vals)], nopCloser{}, nil
+}
+
+func (f *freshReader) close() {
+	if f.it != nil {
+		f.it.Close()
+		f.it = nil
+	}
 }
 
 func (f *freshReader) NewIter(o *pebble.IterOptions) (*pebble.Iterator, error) {
