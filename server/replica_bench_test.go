@@ -39,7 +39,8 @@ func BenchmarkMasterApply(b *testing.B) {
 
 // BenchmarkMasterApplyMix applies the stream of the apply workload of
 // cmd/redpebble-bench (redis-benchmark -r 100000 set, lpush, hset, zadd),
-// 1024 commands per batch; ns/op is per command.
+// 1024 commands per batch; ns/op is per command. BENCH_OP=0..3 runs only
+// SET, LPUSH, HSET or ZADD; BENCH_MEMTABLE sets pebble-memtable-size.
 func BenchmarkMasterApplyMix(b *testing.B) {
 	cfg, _, err := config.Load(append([]string{"--dir", b.TempDir(), "--port", "0"}, benchArgs()...))
 	if err != nil {
