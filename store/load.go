@@ -201,8 +201,10 @@ func (l *Load) UpdateFresh(fn func(tx *Tx) error) error {
 func (l *Load) commitGroup(b *pebble.Batch, opt *pebble.WriteOptions) error {
 	d := l.d
 	if d.gen.Load() != l.gen {
+		// A reopen swept the load (its requests failed with ErrLoadLost
+		// without writing): not a disk error, commit the group as usual.
 		l.dropPending()
-		return ErrLoadLost
+		return b.Commit(opt)
 	}
 	// Only kinds the copy below knows; anything else commits as before.
 	for r := b.Reader(); ; {
