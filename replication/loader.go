@@ -2,6 +2,7 @@ package replication
 
 import (
 	"bytes"
+	"hash/maphash"
 	"math"
 	"strconv"
 
@@ -26,6 +27,9 @@ type Applier interface {
 }
 
 // Commands per RDB-load transaction and elements per collection command.
+// A batch is cut between keys once it holds loadBatchCmds commands or
+// loadBatchBytes bytes, and inside a key (a big collection) only at four
+// times that.
 const (
 	loadBatchCmds  = 512
 	loadBatchBytes = 4 << 20
@@ -37,7 +41,10 @@ const (
 // past: only the master's DEL removes such a key).
 type loader struct {
 	rdb.NopHandler
-	apply    func(db int, cmds [][][]byte) error
+	// apply runs one batch; fresh says that every key the batch writes is
+	// wholly inside it and new to the load, so its reads of the loaded
+	// keyspace need not look past the batch (store.Load.UpdateFresh).
+	apply    func(db int, cmds [][][]byte, fresh bool) error
 	logf     func(level int, format string, args ...any)
 	progress func()
 
@@ -46,6 +53,14 @@ type loader struct {
 	cmds     [][][]byte
 	size     int
 	keys     int64
+
+	// inKey is set between a key's first command and its last; notFresh
+	// marks the pending batch as continuing a key cut by the previous flush
+	// or holding a key that may have been seen before (a duplicate key in
+	// the RDB, or a false positive of seen).
+	inKey    bool
+	notFresh bool
+	seen     keyFilter
 
 	// The collection being built.
 	key    []byte
@@ -61,7 +76,7 @@ type loader struct {
 	cons    []byte
 }
 
-func newLoader(apply func(db int, cmds [][][]byte) error, logf func(int, string, ...any)) *loader {
+func newLoader(apply func(db int, cmds [][][]byte, fresh bool) error, logf func(int, string, ...any)) *loader {
 	return &loader{apply: apply, logf: logf}
 }
 
@@ -72,7 +87,38 @@ func (l *loader) add(args [][]byte) error {
 	for _, a := range args {
 		l.size += len(a)
 	}
-	if len(l.cmds) >= loadBatchCmds || l.size >= loadBatchBytes {
+	limit := 1
+	if l.inKey {
+		limit = 4
+	}
+	if len(l.cmds) >= limit*loadBatchCmds || l.size >= limit*loadBatchBytes {
+		return l.flush()
+	}
+	return nil
+}
+
+// full reports whether the pending batch should be cut before the next key.
+func (l *loader) full() bool { return len(l.cmds) >= loadBatchCmds || l.size >= loadBatchBytes }
+
+// beginKey starts the commands of one key of the RDB.
+func (l *loader) beginKey(key []byte) error {
+	if l.full() {
+		if err := l.flush(); err != nil {
+			return err
+		}
+	}
+	l.keys++
+	if l.seen.testAndAdd(l.db, key) {
+		l.notFresh = true
+	}
+	l.inKey = true
+	return nil
+}
+
+// endKey ends the commands of the current key.
+func (l *loader) endKey() error {
+	l.inKey = false
+	if l.full() {
 		return l.flush()
 	}
 	return nil
@@ -83,11 +129,21 @@ func (l *loader) flush() error {
 		return nil
 	}
 	cmds := l.cmds
+	fresh := !l.notFresh
 	l.cmds, l.size = nil, 0
+	// A flush inside a key leaves the rest of it to a batch that must see
+	// this one's writes.
+	l.notFresh = l.inKey
 	if l.progress != nil {
 		l.progress()
 	}
-	return l.apply(l.db, cmds)
+	return l.apply(l.db, cmds, fresh)
+}
+
+// ResizeDB sizes the filter of seen keys from the RDB's hint.
+func (l *loader) ResizeDB(size, expires uint64) error {
+	l.seen.reserve(size)
+	return nil
 }
 
 // Aux notes repl-stream-db.
@@ -129,15 +185,22 @@ func (l *loader) expireCmd(key []byte, at int64) error {
 
 // String is SET (+ PEXPIREAT).
 func (l *loader) String(key []byte, info rdb.KeyInfo, value []byte) error {
-	l.keys++
+	if err := l.beginKey(key); err != nil {
+		return err
+	}
 	if err := l.add([][]byte{[]byte("SET"), cp(key), cp(value)}); err != nil {
 		return err
 	}
-	return l.expireCmd(key, info.Expire)
+	if err := l.expireCmd(key, info.Expire); err != nil {
+		return err
+	}
+	return l.endKey()
 }
 
-func (l *loader) start(key []byte, info rdb.KeyInfo, prefix ...string) {
-	l.keys++
+func (l *loader) start(key []byte, info rdb.KeyInfo, prefix ...string) error {
+	if err := l.beginKey(key); err != nil {
+		return err
+	}
 	l.key = cp(key)
 	l.expire = info.Expire
 	l.prefix = l.prefix[:0]
@@ -147,6 +210,7 @@ func (l *loader) start(key []byte, info rdb.KeyInfo, prefix ...string) {
 	l.prefix = append(l.prefix, l.key)
 	l.cur = nil
 	l.curLen = 0
+	return nil
 }
 
 // elem adds one element (one or more arguments) to the current command,
@@ -178,13 +242,15 @@ func (l *loader) end() error {
 	if err := l.cut(); err != nil {
 		return err
 	}
-	return l.expireCmd(l.key, l.expire)
+	if err := l.expireCmd(l.key, l.expire); err != nil {
+		return err
+	}
+	return l.endKey()
 }
 
 // StartList begins RPUSH commands.
 func (l *loader) StartList(key []byte, info rdb.KeyInfo) error {
-	l.start(key, info, "RPUSH")
-	return nil
+	return l.start(key, info, "RPUSH")
 }
 
 // ListItem is one RPUSH element.
@@ -195,8 +261,7 @@ func (l *loader) EndList(key []byte) error { return l.end() }
 
 // StartSet begins SADD commands.
 func (l *loader) StartSet(key []byte, info rdb.KeyInfo) error {
-	l.start(key, info, "SADD")
-	return nil
+	return l.start(key, info, "SADD")
 }
 
 // SetMember is one SADD member.
@@ -207,8 +272,7 @@ func (l *loader) EndSet(key []byte) error { return l.end() }
 
 // StartZSet begins ZADD commands.
 func (l *loader) StartZSet(key []byte, info rdb.KeyInfo) error {
-	l.start(key, info, "ZADD")
-	return nil
+	return l.start(key, info, "ZADD")
 }
 
 // FormatScore writes a score so that ZADD parses back the same double.
@@ -232,8 +296,7 @@ func (l *loader) EndZSet(key []byte) error { return l.end() }
 
 // StartHash begins HSET commands.
 func (l *loader) StartHash(key []byte, info rdb.KeyInfo) error {
-	l.start(key, info, "HSET")
-	return nil
+	return l.start(key, info, "HSET")
 }
 
 // HashField is one HSET pair. Field TTLs (Redis 7.4) have no 7.0 command.
@@ -244,10 +307,9 @@ func (l *loader) EndHash(key []byte) error { return l.end() }
 
 // StartStream begins XADD commands.
 func (l *loader) StartStream(key []byte, info rdb.KeyInfo) error {
-	l.start(key, info)
 	l.entries = 0
 	l.group = nil
-	return nil
+	return l.start(key, info)
 }
 
 // StreamEntry is XADD key id field value...
@@ -318,7 +380,10 @@ func (l *loader) StreamConsumerPending(id rdb.StreamID) error {
 // EndStream sets the TTL.
 func (l *loader) EndStream(key []byte) error {
 	l.pel = nil
-	return l.expireCmd(l.key, l.expire)
+	if err := l.expireCmd(l.key, l.expire); err != nil {
+		return err
+	}
+	return l.endKey()
 }
 
 var _ rdb.Handler = (*loader)(nil)
@@ -326,4 +391,89 @@ var _ rdb.Handler = (*loader)(nil)
 // isCmd reports whether args[0] is name, case-insensitively.
 func isCmd(args [][]byte, name string) bool {
 	return len(args) > 0 && bytes.EqualFold(args[0], []byte(name))
+}
+
+// keyFilter is a Bloom filter of the (db, key) pairs loaded so far, about
+// 24 bits a key (false positives about 2e-5): a key it may have seen makes
+// its batch read through to the earlier ones. It grows by chaining a new
+// filter when the RDB holds more keys than its RESIZEDB hints said.
+type keyFilter struct {
+	seed    maphash.Seed
+	filters []bloom
+}
+
+type bloom struct {
+	bits     []uint64
+	n, limit uint64
+}
+
+const (
+	bloomBitsPerKey = 24
+	bloomProbes     = 10
+	bloomMinKeys    = 1 << 16
+)
+
+func newBloom(keys uint64) bloom {
+	keys = max(keys, bloomMinKeys)
+	return bloom{bits: make([]uint64, (keys*bloomBitsPerKey+63)/64), limit: keys}
+}
+
+func (f *keyFilter) reserve(keys uint64) {
+	if len(f.filters) == 0 {
+		f.seed = maphash.MakeSeed()
+	}
+	if len(f.filters) > 0 {
+		last := &f.filters[len(f.filters)-1]
+		if last.limit-last.n >= keys {
+			return
+		}
+	}
+	// Bounded so that a corrupt hint cannot allocate without limit.
+	f.filters = append(f.filters, newBloom(min(keys, 1<<28)))
+}
+
+func (f *keyFilter) testAndAdd(db int, key []byte) bool {
+	if len(f.filters) == 0 {
+		f.reserve(bloomMinKeys)
+	}
+	var h maphash.Hash
+	h.SetSeed(f.seed)
+	h.WriteString(strconv.Itoa(db))
+	h.WriteByte(0)
+	h.Write(key)
+	h1 := h.Sum64()
+	h2 := h1>>33 | h1<<31 | 1
+	seen := false
+	for i := range f.filters {
+		if f.filters[i].has(h1, h2) {
+			seen = true
+			break
+		}
+	}
+	if last := f.filters[len(f.filters)-1]; last.n >= last.limit {
+		f.reserve(2 * last.limit)
+	}
+	last := &f.filters[len(f.filters)-1]
+	last.add(h1, h2)
+	return seen
+}
+
+func (b *bloom) has(h1, h2 uint64) bool {
+	m := uint64(len(b.bits)) * 64
+	for i := uint64(0); i < bloomProbes; i++ {
+		bit := (h1 + i*h2) % m
+		if b.bits[bit/64]&(1<<(bit%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *bloom) add(h1, h2 uint64) {
+	m := uint64(len(b.bits)) * 64
+	for i := uint64(0); i < bloomProbes; i++ {
+		bit := (h1 + i*h2) % m
+		b.bits[bit/64] |= 1 << (bit % 64)
+	}
+	b.n++
 }

@@ -20,6 +20,11 @@ type model struct {
 	t       *testing.T
 	dbs     map[int]map[string]*mval
 	unknown map[string]int
+	// batches counts apply calls; written is the batch that last wrote
+	// each db/key, to check the loader's fresh flag.
+	batches int
+	written map[string]int
+	fresh   int
 }
 
 type mval struct {
@@ -43,7 +48,7 @@ type mgroup struct {
 }
 
 func newModel(t *testing.T) *model {
-	return &model{t: t, dbs: map[int]map[string]*mval{}, unknown: map[string]int{}}
+	return &model{t: t, dbs: map[int]map[string]*mval{}, unknown: map[string]int{}, written: map[string]int{}}
 }
 
 func (m *model) get(db int, key, typ string) *mval {
@@ -61,6 +66,31 @@ func (m *model) get(db int, key, typ string) *mval {
 		m.t.Fatalf("key %q: %s command on a %s", key, typ, v.typ)
 	}
 	return v
+}
+
+// applyLoad is the loader's apply: a batch flagged fresh must not touch a
+// key that an earlier batch wrote (store.Load.UpdateFresh would not see
+// that batch's records).
+func (m *model) applyLoad(db int, cmds [][][]byte, fresh bool) error {
+	m.batches++
+	if fresh {
+		m.fresh++
+	}
+	for _, c := range cmds {
+		if len(c) < 2 || strings.EqualFold(string(c[0]), "FUNCTION") {
+			continue
+		}
+		key := c[1]
+		if strings.EqualFold(string(c[0]), "XGROUP") {
+			key = c[2]
+		}
+		k := strconv.Itoa(db) + "/" + string(key)
+		if b, ok := m.written[k]; ok && b != m.batches && fresh {
+			m.t.Fatalf("batch %d is fresh but %s %q was written by batch %d", m.batches, c[0], k, b)
+		}
+		m.written[k] = m.batches
+	}
+	return m.apply(db, cmds)
 }
 
 func (m *model) apply(db int, cmds [][][]byte) error {
@@ -153,7 +183,7 @@ func TestLoaderFixtures(t *testing.T) {
 			}
 			defer f.Close()
 			m := newModel(t)
-			l := newLoader(m.apply, func(int, string, ...any) {})
+			l := newLoader(m.applyLoad, func(int, string, ...any) {})
 			if err := rdb.Decode(bufio.NewReader(f), l); err != nil {
 				t.Fatal(err)
 			}
@@ -308,5 +338,51 @@ func TestLoaderFixtures(t *testing.T) {
 			}
 			t.Logf("%d keys checked, %d RDB keys", n, l.keys)
 		})
+	}
+}
+
+// TestLoaderFreshBatches drives the loader with small keys, a collection
+// too big for one batch and a duplicate key: batches are cut between keys,
+// and only those that cannot see an earlier batch's key are fresh.
+func TestLoaderFreshBatches(t *testing.T) {
+	m := newModel(t)
+	l := newLoader(m.applyLoad, func(int, string, ...any) {})
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(l.ResizeDB(3000, 0))
+	for i := 0; i < 3000; i++ {
+		k := []byte("k" + strconv.Itoa(i))
+		must(l.String(k, rdb.KeyInfo{Expire: int64(i % 2)}, []byte("v")))
+	}
+	before := m.batches
+	if before < 3 || m.fresh != m.batches {
+		t.Fatalf("after 3000 small keys: %d batches, %d fresh; want >= 3, all fresh", m.batches, m.fresh)
+	}
+	// 40k fields of 1 KB: more than one batch even inside the key.
+	big := make([]byte, 1024)
+	must(l.StartHash([]byte("big"), rdb.KeyInfo{}))
+	for i := 0; i < 40000; i++ {
+		must(l.HashField([]byte("f"+strconv.Itoa(i)), big, 0))
+	}
+	must(l.EndHash([]byte("big")))
+	must(l.String([]byte("after"), rdb.KeyInfo{}, []byte("v")))
+	// A duplicate of k1 (an RDB no Redis writes, but not one to corrupt us).
+	must(l.String([]byte("k1"), rdb.KeyInfo{}, []byte("again")))
+	must(l.flush())
+	if m.batches-before < 2 {
+		t.Fatalf("the big hash took %d batches", m.batches-before)
+	}
+	if m.fresh == m.batches {
+		t.Fatal("every batch fresh: the continuation of the big hash must not be")
+	}
+	if got := len(m.dbs[0]["big"].hash); got != 40000 {
+		t.Fatalf("big hash has %d fields", got)
+	}
+	if got := m.dbs[0]["k1"].str; got != "again" {
+		t.Fatalf("k1 = %q", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -467,16 +468,21 @@ func (r *Replica) load(a Action) (streamDB int, err error) {
 		payload = io.LimitReader(r.rd, a.Size)
 	}
 	src := &countReader{r: payload, p: r}
+	defer loadGC()()
 	l, err := r.o.DB.BeginLoad()
 	if err != nil {
 		return 0, err
 	}
 	r.o.Logf(LogNotice, "MASTER <-> REPLICA sync: Loading DB in memory")
-	h := newLoader(func(db int, cmds [][][]byte) error {
+	h := newLoader(func(db int, cmds [][][]byte, fresh bool) error {
 		if r.o.OnLoad != nil {
 			r.o.OnLoad()
 		}
-		return l.Update(func(tx *store.Tx) error {
+		update := l.Update
+		if fresh {
+			update = l.UpdateFresh
+		}
+		return update(func(tx *store.Tx) error {
 			tx.SetKeepExpired(true)
 			return r.o.Applier.LoadApply(tx, db, cmds)
 		})
@@ -532,4 +538,39 @@ func (r *Replica) attachRaw(b *Batch) {
 	r.rawBuf = append(r.rawBuf[:0], r.rawBuf[need:]...)
 	r.rawStart = b.Repl.Offset
 	b.RawOK = true
+}
+
+// loadGCPercent is the Go GC target while a full sync loads: the load
+// allocates fast and pebble's memtable arenas count as live heap, so the
+// default GOGC=100 would let garbage grow by as much again before a
+// collection; a load is not latency-bound, and the collector's extra work
+// is small beside the store's.
+const loadGCPercent = 25
+
+var (
+	loadGCMu    sync.Mutex
+	loadGCUsers int
+	loadGCSaved int
+)
+
+// loadGC lowers the GC target for a load; the returned func restores it
+// when the last running load ends.
+func loadGC() func() {
+	loadGCMu.Lock()
+	defer loadGCMu.Unlock()
+	if loadGCUsers == 0 {
+		loadGCSaved = debug.SetGCPercent(loadGCPercent)
+		if loadGCSaved >= 0 && loadGCSaved < loadGCPercent {
+			debug.SetGCPercent(loadGCSaved)
+		}
+	}
+	loadGCUsers++
+	return func() {
+		loadGCMu.Lock()
+		defer loadGCMu.Unlock()
+		loadGCUsers--
+		if loadGCUsers == 0 {
+			debug.SetGCPercent(loadGCSaved)
+		}
+	}
 }

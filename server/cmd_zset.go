@@ -256,12 +256,22 @@ func (c *Client) newZset(n int, maxlen int) store.Meta {
 // zsetPut sets member's score in m (exists says whether member is there),
 // converting a listpack before a new member would outgrow it, as zsetAdd.
 func (c *Client) zsetPut(m *store.Meta, member []byte, score float64, exists bool) error {
+	return c.zsetPutKnown(m, member, score, exists, 0, false)
+}
+
+// zsetPutKnown is zsetPut; with known, exists and cur are the member's
+// state just read with ZScore in this Tx, and the store does not look the
+// member up again.
+func (c *Client) zsetPutKnown(m *store.Meta, member []byte, score float64, exists bool, cur float64, known bool) error {
 	if m.Enc == zsetEncListpack && !exists &&
 		(int64(m.Size)+1 > c.s.cfg.Int64("zset-max-listpack-entries") || int64(len(member)) > c.s.cfg.Memory("zset-max-listpack-value")) {
 		m.Enc = zsetEncSkiplist
 	}
 	if m.Enc == zsetEncListpack && score == 0 {
 		score = 0 // d2string writes -0 as "0"
+	}
+	if known {
+		return c.tx.ZSetKnown(c.db, m, member, score, exists, cur)
 	}
 	_, _, err := c.tx.ZSet(c.db, m, member, score)
 	return err
@@ -382,7 +392,7 @@ func zaddGeneric(c *Client, incrCmd bool) {
 			}
 			newScore = score
 			if score != cur {
-				if err := c.zsetPut(&m, member, score, true); err != nil {
+				if err := c.zsetPutKnown(&m, member, score, true, cur, true); err != nil {
 					c.fail(err)
 					return
 				}
@@ -393,7 +403,7 @@ func zaddGeneric(c *Client, incrCmd bool) {
 				nop = true
 				continue
 			}
-			if err := c.zsetPut(&m, member, score, false); err != nil {
+			if err := c.zsetPutKnown(&m, member, score, false, 0, true); err != nil {
 				c.fail(err)
 				return
 			}

@@ -158,3 +158,40 @@ func TestDiskFaultLoad(t *testing.T) {
 	require.False(t, ok)
 	require.False(t, errors.Is(d.WriteError(), ErrInjected))
 }
+
+// TestDiskFaultFreshLoad: a load on the UpdateFresh path (records pending in
+// the load) when the disk fails: after the recovery the old load reports
+// ErrLoadLost without failing the store again, its records never appear,
+// and the old data stayed.
+func TestDiskFaultFreshLoad(t *testing.T) {
+	ffs := NewFaultFS(vfs.NewMem())
+	d := openMem(t, ffs)
+	defer d.Close()
+	d.SetSync(SyncAlways)
+	putString(t, d, 0, "old", "1", 0)
+	l, err := d.BeginLoad()
+	require.NoError(t, err)
+	require.NoError(t, l.UpdateFresh(func(tx *Tx) error {
+		return tx.Put(0, []byte("pending"), nil, &Meta{Type: TypeString, Value: []byte("x")})
+	}))
+	ffs.SetFailing(true)
+	require.Error(t, l.UpdateFresh(func(tx *Tx) error {
+		return tx.Put(0, []byte("new"), nil, &Meta{Type: TypeString, Value: []byte("x")})
+	}))
+	ffs.SetFailing(false)
+	waitRecovered(t, d)
+	require.ErrorIs(t, l.UpdateFresh(func(tx *Tx) error { return nil }), ErrLoadLost)
+	require.NoError(t, d.Failed())
+	require.Error(t, l.Commit(ReplState{ReplID: "r", Offset: 5}))
+	require.NoError(t, d.Failed())
+	v, ok := getString(t, d, 0, "old")
+	require.True(t, ok)
+	require.Equal(t, "1", v)
+	for _, k := range []string{"pending", "new"} {
+		_, ok = getString(t, d, 0, k)
+		require.False(t, ok, k)
+	}
+	putString(t, d, 0, "after", "2", 0)
+	v, _ = getString(t, d, 0, "after")
+	require.Equal(t, "2", v)
+}

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -343,4 +345,106 @@ func FuzzMetaDecode(f *testing.F) {
 			t.Fatalf("round trip of %x: %v", v, err)
 		}
 	})
+}
+
+// TestLoadUpdateFresh: an UpdateFresh reads its own writes in the load
+// keyspace (a new key looked up again in the same batch), still reads the
+// live keyspace through the DB, and what it loads is all there after
+// Commit, counted once.
+func TestLoadUpdateFresh(t *testing.T) {
+	d := openMem(t, vfs.NewMem())
+	defer d.Close()
+	putString(t, d, 0, "live", "L", 0)
+	l, err := d.BeginLoad()
+	require.NoError(t, err)
+	for b := 0; b < 3; b++ {
+		require.NoError(t, l.UpdateFresh(func(tx *Tx) error {
+			for i := 0; i < 100; i++ {
+				k := []byte(fmt.Sprintf("k%d:%d", b, i))
+				_, ok, err := tx.Lookup(0, k)
+				require.NoError(t, err)
+				require.False(t, ok)
+				require.NoError(t, tx.Put(0, k, nil, &Meta{Type: TypeString, Value: []byte("v1")}))
+				m, ok, err := tx.Lookup(0, k)
+				require.NoError(t, err)
+				require.True(t, ok, "a fresh batch must see its own writes")
+				require.NoError(t, tx.Put(0, k, &m, &Meta{Type: TypeString, Value: []byte("v2")}))
+			}
+			return nil
+		}))
+	}
+	// The live copy is outside the load's keyspaces: read through.
+	var live []byte
+	require.NoError(t, l.UpdateFresh(func(tx *Tx) error {
+		v, ok, err := tx.get(metaKey(nil, (*d.dbmap.Load())[0], []byte("live")))
+		require.NoError(t, err)
+		require.True(t, ok)
+		live = bytes.Clone(v)
+		return nil
+	}))
+	require.NotEmpty(t, live)
+	require.NoError(t, l.Commit(ReplState{ReplID: "x", Offset: 1}))
+	require.EqualValues(t, 300, d.DBSize(0))
+	v, ok := getString(t, d, 0, "k2:99")
+	require.True(t, ok)
+	require.Equal(t, "v2", v)
+	_, ok = getString(t, d, 0, "live")
+	require.False(t, ok)
+}
+
+// TestLoadPendingBatches: UpdateFresh records are held in the load's
+// pending batch and committed as large batches (MemTableSize/2, 2 MB here);
+// a non-fresh Update of the same load sees them, Commit makes all of them
+// live, counted once, and they survive a reopen; an aborted load's pending
+// records never appear.
+func TestLoadPendingBatches(t *testing.T) {
+	fs := vfs.NewMem()
+	d := openMem(t, fs)
+	val := strings.Repeat("v", 1000)
+	load := func(l *Load, prefix string, n int) {
+		for b := 0; b < n/100; b++ {
+			require.NoError(t, l.UpdateFresh(func(tx *Tx) error {
+				for i := 0; i < 100; i++ {
+					k := []byte(fmt.Sprintf("%s%d", prefix, b*100+i))
+					require.NoError(t, tx.Put(0, k, nil, &Meta{Type: TypeString, Value: []byte(val)}))
+				}
+				return nil
+			}))
+		}
+	}
+	l, err := d.BeginLoad()
+	require.NoError(t, err)
+	load(l, "k", 5000) // 5 MB: at least two large commits and a rest
+	require.NoError(t, l.Update(func(tx *Tx) error {
+		m, ok, err := tx.Lookup(0, []byte("k4999"))
+		require.NoError(t, err)
+		require.True(t, ok, "a non-fresh load Update must see the pending records")
+		require.Equal(t, val, string(m.Value))
+		return nil
+	}))
+	load(l, "j", 300)
+	_, ok := getString(t, d, 0, "k1")
+	require.False(t, ok)
+	require.NoError(t, l.Commit(ReplState{ReplID: "x", Offset: 7}))
+	require.EqualValues(t, 5300, d.DBSize(0))
+	for _, k := range []string{"k0", "k2500", "k4999", "j0", "j299"} {
+		v, ok := getString(t, d, 0, k)
+		require.True(t, ok, k)
+		require.Equal(t, val, v)
+	}
+
+	l, err = d.BeginLoad()
+	require.NoError(t, err)
+	load(l, "gone", 300)
+	require.NoError(t, l.Abort())
+	require.NoError(t, d.Close())
+	d = openMem(t, fs)
+	defer d.Close()
+	require.EqualValues(t, 5300, d.DBSize(0))
+	_, ok = getString(t, d, 0, "gone1")
+	require.False(t, ok)
+	v, ok := getString(t, d, 0, "j299")
+	require.True(t, ok)
+	require.Equal(t, val, v)
+	require.Equal(t, int64(7), d.Repl().Offset)
 }

@@ -42,6 +42,10 @@ type request struct {
 	fn   func(tx *Tx) error
 	err  error
 	done chan struct{}
+	// load is set for a Load.UpdateFresh: a group of only such requests of
+	// one load hands its load-keyspace records to the load's pending batch
+	// (load.go) instead of committing them.
+	load *Load
 }
 
 // Update runs fn on the writer goroutine with a write Tx. Requests queued
@@ -50,7 +54,10 @@ type request struct {
 // to every reader. fn must not write and then fail: a request's partial
 // writes are committed with its group. fn must not retain the Tx.
 func (d *DB) Update(fn func(tx *Tx) error) error {
-	r := &request{fn: fn, done: make(chan struct{})}
+	return d.update(&request{fn: fn, done: make(chan struct{})})
+}
+
+func (d *DB) update(r *request) error {
 	d.closeMu.RLock()
 	if d.closed {
 		d.closeMu.RUnlock()
@@ -138,12 +145,16 @@ func (d *DB) writer() {
 		ev.reset()
 		group = append(group[:0], first)
 		first.err = tx.run(first.fn)
+		load := first.load
 	fill:
 		for len(group) < d.opts.MaxGroup {
 			select {
 			case r := <-d.reqs:
 				group = append(group, r)
 				r.err = tx.run(r.fn)
+				if r.load != load {
+					load = nil
+				}
 			default:
 				break fill
 			}
@@ -151,7 +162,7 @@ func (d *DB) writer() {
 		if d.beforeCommit != nil {
 			d.beforeCommit(tx)
 		}
-		err := d.commit(tx, b)
+		err := d.commit(tx, b, load)
 		if err != nil {
 			for _, r := range group {
 				if r.err == nil {
@@ -172,7 +183,7 @@ func (d *DB) writer() {
 
 // commit writes the group's counters and system records into b, commits it
 // and publishes the in-memory state.
-func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
+func (d *DB) commit(tx *Tx, b *pebble.Batch, load *Load) error {
 	for ks, delta := range tx.deltas {
 		c := d.counter(ks)
 		keys, exp := c.keys.Load()+delta.keys, c.expires.Load()+delta.expires
@@ -212,13 +223,19 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch) error {
 		d.cacheGen++
 		d.commitMu.Unlock()
 	}
+	commit := func() error {
+		if load != nil {
+			return load.commitGroup(b, opt)
+		}
+		return b.Commit(opt)
+	}
 	var err error
 	if opt == pebble.Sync {
-		err = d.guard(func() error { return b.Commit(opt) })
+		err = d.guard(commit)
 		d.commitMu.Lock()
 	} else {
 		d.commitMu.Lock()
-		err = d.guard(func() error { return b.Commit(opt) })
+		err = d.guard(commit)
 	}
 	d.cacheBypass = false
 	if d.cache != nil {

@@ -140,19 +140,35 @@ func (tx *Tx) ZSet(db int, m *Meta, member []byte, score float64) (bool, float64
 	var old float64
 	if existed {
 		old = valScore(v)
+	}
+	return existed, old, tx.zset(m, z, mk, member, score, existed, old)
+}
+
+// ZSetKnown is ZSet for a caller that has just read the member's score with
+// ZScore in this Tx (existed, old), saving the second lookup.
+func (tx *Tx) ZSetKnown(db int, m *Meta, member []byte, score float64, existed bool, old float64) error {
+	z, err := tx.zkeys(db, m)
+	if err != nil {
+		return err
+	}
+	return tx.zset(m, z, z.memberKey(member), member, score, existed, old)
+}
+
+func (tx *Tx) zset(m *Meta, z *zKeys, mk, member []byte, score float64, existed bool, old float64) error {
+	if existed {
 		if math.Float64bits(old) == math.Float64bits(score) {
-			return true, old, nil
+			return nil
 		}
 		if err := tx.zIndexDel(z, zEntry(old, member)); err != nil {
-			return true, old, err
+			return err
 		}
 	} else {
 		m.Size++
 	}
 	if err := tx.b.Set(mk, bitsVal(score), nil); err != nil {
-		return existed, old, err
+		return err
 	}
-	return existed, old, tx.zIndexAdd(z, zEntry(score, member), score)
+	return tx.zIndexAdd(z, zEntry(score, member), score)
 }
 
 // ZRem removes member from the zset m.
