@@ -132,12 +132,44 @@ func compareReplica(t *testing.T, master, ref, sut *redistest.Conn) int {
 		t.Errorf("FUNCTION LIST WITHCODE differs:\n  redis replica: %s\n  redpebble:     %s", a, b)
 	}
 	md, rd, sd := master.DoValue("DEBUG", "DIGEST"), ref.DoValue("DEBUG", "DIGEST"), sut.DoValue("DEBUG", "DIGEST")
-	if md.Str != sd.Str || md.Str != rd.Str {
+	switch {
+	case sd.Str != rd.Str:
 		t.Errorf("DEBUG DIGEST master %s, redis replica %s, redpebble %s", md.Str, rd.Str, sd.Str)
-	} else {
+	case md.Str != rd.Str:
+		// redis-server's own replica differs from its master: redpebble is
+		// held to the replica (seed 1796126701737870607 of
+		// TestFollowerWorkloadAllTypes gives an HLL whose bytes differ
+		// between master and replica, raw there and embstr here, in Redis
+		// 7.0.15 itself). Say which keys, so that such a case is visible.
+		t.Logf("DEBUG DIGEST master %s differs from its redis replica's and redpebble's %s (Redis's own divergence)", md.Str, rd.Str)
+		logMasterDivergence(t, master, ref)
+	default:
 		t.Logf("DEBUG DIGEST %s on all three; %d keys compared", md.Str, total)
 	}
 	return total
+}
+
+// logMasterDivergence logs the keys whose DEBUG DIGEST-VALUE differs between
+// a redis-server master and its redis-server replica.
+func logMasterDivergence(t *testing.T, master, ref *redistest.Conn) {
+	t.Helper()
+	for db := 0; db < 16; db++ {
+		master.MustOK("SELECT", strconv.Itoa(db))
+		ref.MustOK("SELECT", strconv.Itoa(db))
+		for _, qk := range sortedStrs(master.DoValue("KEYS", "*")) {
+			k, err := strconv.Unquote(qk)
+			if err != nil {
+				continue
+			}
+			a, b := master.DoValue("DEBUG", "DIGEST-VALUE", k), ref.DoValue("DEBUG", "DIGEST-VALUE", k)
+			if len(a.Elems) != 1 || len(b.Elems) != 1 || a.Elems[0].Str != b.Elems[0].Str {
+				t.Logf("  db %d key %q (%s): master %v, redis replica %v; OBJECT ENCODING %v / %v", db, k,
+					master.DoValue("TYPE", k).Str, a, b, master.DoValue("OBJECT", "ENCODING", k), ref.DoValue("OBJECT", "ENCODING", k))
+			}
+		}
+	}
+	master.MustOK("SELECT", "0")
+	ref.MustOK("SELECT", "0")
 }
 
 // startRedisReplica starts a redis-server replica of master.
