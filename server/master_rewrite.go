@@ -46,20 +46,12 @@ func rewriteForPropagation(c *Client, tx *store.Tx, reply []byte) [][][]byte {
 			if i+1 >= len(argv) {
 				break
 			}
-			t, err := strconv.ParseInt(string(argv[i+1]), 10, 64)
-			if err != nil {
-				break
-			}
-			switch opt {
-			case "ex":
-				t = now + t*1000
-			case "px":
-				t = now + t
-			case "exat":
-				t *= 1000
-			case "pxat":
-			default:
+			t, known, ok := absExpireMs(opt, argv[i+1], now)
+			if !known {
 				continue
+			}
+			if !ok {
+				break
 			}
 			if t <= now {
 				return [][][]byte{{b("DEL"), argv[1]}}
@@ -143,20 +135,15 @@ func rewriteForPropagation(c *Client, tx *store.Tx, reply []byte) [][][]byte {
 	case "set":
 		for i := 3; i+1 < len(argv); i++ {
 			opt := strings.ToLower(string(argv[i]))
-			if opt != "ex" && opt != "px" && opt != "exat" {
+			if opt == "pxat" {
 				continue
 			}
-			t, err := strconv.ParseInt(string(argv[i+1]), 10, 64)
-			if err != nil {
-				break
+			t, known, ok := absExpireMs(opt, argv[i+1], now)
+			if !known {
+				continue
 			}
-			switch opt {
-			case "ex":
-				t = now + t*1000
-			case "px":
-				t = now + t
-			case "exat":
-				t *= 1000
+			if !ok {
+				break
 			}
 			return [][][]byte{{b("SET"), argv[1], argv[2], b("PXAT"), b(strconv.FormatInt(t, 10))}}
 		}
@@ -339,4 +326,28 @@ func exactTrim(tx *store.Tx, db int, argv [][]byte) [][]byte {
 		return append(out, rest...)
 	}
 	return argv
+}
+
+// absExpireMs turns a SET/GETEX expiry option (ex, px, exat, pxat) and its
+// argument into an absolute unix time in milliseconds. known is false for
+// any other option; ok is false when the argument is not an integer.
+func absExpireMs(opt string, arg []byte, now int64) (t int64, known, ok bool) {
+	switch opt {
+	case "ex", "px", "exat", "pxat":
+	default:
+		return 0, false, false
+	}
+	t, err := strconv.ParseInt(string(arg), 10, 64)
+	if err != nil {
+		return 0, true, false
+	}
+	switch opt {
+	case "ex":
+		t = now + t*1000
+	case "px":
+		t = now + t
+	case "exat":
+		t *= 1000
+	}
+	return t, true, true
 }

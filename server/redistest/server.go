@@ -58,13 +58,7 @@ type Server struct {
 // redis-server is not on PATH, unless CI=true, where it fails it.
 func StartRedis(t testing.TB, conf ...string) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redistest: redis-server not found on PATH (required under CI): %v", err)
-		}
-		t.Skipf("redistest: redis-server not found on PATH, skipping: %v", err)
-	}
+	bin := redisServerBin(t)
 	dir := t.TempDir()
 	s := &Server{t: t, Dir: dir}
 	for _, l := range conf {
@@ -72,15 +66,7 @@ func StartRedis(t testing.TB, conf ...string) *Server {
 			s.Dir = f[1]
 		}
 	}
-	s.command = func(port int) ([]string, string) {
-		var b strings.Builder
-		fmt.Fprintf(&b, "port %d\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndir %s\nlogfile \"\"\n", port, dir)
-		for _, l := range conf {
-			b.WriteString(l)
-			b.WriteByte('\n')
-		}
-		return []string{bin, "-"}, b.String()
-	}
+	s.command = redisConf(bin, "port %d\n", dir, conf)
 	s.start(t, false)
 	return s
 }
@@ -91,24 +77,10 @@ func StartRedis(t testing.TB, conf ...string) *Server {
 // client is the configuration its PING and DialTLS use.
 func StartRedisTLS(t testing.TB, client *tls.Config, conf ...string) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redistest: redis-server not found on PATH (required under CI): %v", err)
-		}
-		t.Skipf("redistest: redis-server not found on PATH, skipping: %v", err)
-	}
+	bin := redisServerBin(t)
 	dir := t.TempDir()
 	s := &Server{t: t, Dir: dir, TLS: client}
-	s.command = func(port int) ([]string, string) {
-		var b strings.Builder
-		fmt.Fprintf(&b, "port 0\ntls-port %d\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndir %s\nlogfile \"\"\n", port, dir)
-		for _, l := range conf {
-			b.WriteString(l)
-			b.WriteByte('\n')
-		}
-		return []string{bin, "-"}, b.String()
-	}
+	s.command = redisConf(bin, "port 0\ntls-port %d\n", dir, conf)
 	s.start(t, false)
 	return s
 }
@@ -452,5 +424,35 @@ func ModuleRoot() (string, error) {
 			return "", errors.New("redistest: no go.mod above the working directory")
 		}
 		dir = parent
+	}
+}
+
+// redisServerBin finds redis-server on PATH; without it the test is skipped,
+// or failed under CI=true.
+func redisServerBin(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("redistest: redis-server not found on PATH (required under CI): %v", err)
+		}
+		t.Skipf("redistest: redis-server not found on PATH, skipping: %v", err)
+	}
+	return bin
+}
+
+// redisConf is the command of a redis-server reading its configuration from
+// stdin: listen (a format taking the port), loopback, no persistence, dir,
+// then the conf lines.
+func redisConf(bin, listen, dir string, conf []string) func(port int) ([]string, string) {
+	return func(port int) ([]string, string) {
+		var b strings.Builder
+		fmt.Fprintf(&b, listen, port)
+		fmt.Fprintf(&b, "bind 127.0.0.1\nsave \"\"\nappendonly no\ndir %s\nlogfile \"\"\n", dir)
+		for _, l := range conf {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+		return []string{bin, "-"}, b.String()
 	}
 }
