@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand"
 	"strconv"
@@ -36,14 +37,150 @@ func dumpAll(t *testing.T, d *DB, consistent bool, nkeys int) string {
 				if err != nil {
 					return err
 				}
-				if ok {
-					fmt.Fprintf(&sb, "%d/%d=%d:%q:%d:%d;", db, i, m.Type, m.Value, m.Size, m.ExpireAt)
+				if !ok {
+					continue
+				}
+				fmt.Fprintf(&sb, "%d/%d=%d:%q:%d:%d;", db, i, m.Type, m.Value, m.Size, m.ExpireAt)
+				if err := dumpSub(&sb, tx, db, &m); err != nil {
+					return err
 				}
 			}
 		}
 		return nil
 	}))
 	return sb.String()
+}
+
+// dumpSub writes a collection's point reads (hash fields, zset members,
+// through the cache when it has them) and then its raw subkeys (pebble).
+func dumpSub(sb *strings.Builder, tx *Tx, db int, m *Meta) error {
+	switch m.Type {
+	case TypeHash:
+		h := &Hash{tx: tx, db: db, m: *m}
+		if err := h.setPrefix(); err != nil {
+			return err
+		}
+		for f := 0; f < subNames; f++ {
+			v, ok, err := h.Get([]byte("f" + strconv.Itoa(f)))
+			if err != nil {
+				return err
+			}
+			if ok {
+				fmt.Fprintf(sb, "f%d=%q,", f, v)
+			}
+		}
+	case TypeZSet:
+		for f := 0; f < subNames; f++ {
+			sc, ok, err := tx.ZScore(db, m, []byte("m"+strconv.Itoa(f)))
+			if err != nil {
+				return err
+			}
+			if ok {
+				fmt.Fprintf(sb, "m%d=%v,", f, sc)
+			}
+		}
+	default:
+		return nil
+	}
+	ks, err := tx.ksid(db)
+	if err != nil {
+		return err
+	}
+	lo, hi := subBounds(ks, m.KeyID)
+	it, err := tx.NewIter(lo, hi)
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		fmt.Fprintf(sb, "%x=%x,", it.Key()[len(lo):], it.Value())
+	}
+	return it.Close()
+}
+
+// subNames is the number of distinct field and member names the cache
+// test uses.
+const subNames = 12
+
+// subOp returns a random hash or zset write (or a write made from a read
+// of one) of the cache test, its choices made once.
+func subOp(rng *rand.Rand, db int, k []byte) func(tx *Tx) error {
+	name := func(p string) []byte { return []byte(p + strconv.Itoa(rng.Intn(subNames))) }
+	f1, f2, m1, m2 := name("f"), name("f"), name("m"), name("m")
+	v := []byte(strconv.Itoa(rng.Intn(1000)))
+	score := float64(rng.Intn(20))
+	n := rng.Intn(100)
+	return func(tx *Tx) error {
+		if n < 50 {
+			h, _, err := tx.OpenHash(db, k)
+			if err == ErrWrongType {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			switch {
+			case n < 25: // HSET
+				_, err = h.Set(f1, v)
+			case n < 35: // HDEL
+				_, err = h.Del(f1)
+			default: // a write made from a read: f2 = f1 + "!", or HDEL f2
+				var old []byte
+				var ok bool
+				if old, ok, err = h.Get(f1); err == nil {
+					if ok {
+						_, err = h.Set(f2, append(bytes.Clone(old), '!'))
+					} else {
+						_, err = h.Del(f2)
+					}
+				}
+			}
+			if err != nil {
+				return err
+			}
+			_, err = h.Save()
+			return err
+		}
+		m, ok, err := tx.LookupType(db, k, TypeZSet)
+		if err == ErrWrongType {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var old *Meta
+		if ok {
+			mm := m
+			old = &mm
+		} else {
+			m = Meta{Type: TypeZSet, KeyID: tx.NewKeyID()}
+		}
+		switch {
+		case n < 75: // ZADD
+			_, _, err = tx.ZSet(db, &m, m1, score)
+		case n < 85: // ZREM
+			_, err = tx.ZRem(db, &m, m1)
+		default: // ZADD m2 (score of m1)+1, or ZREM m2
+			var sc float64
+			var had bool
+			if sc, had, err = tx.ZScore(db, &m, m1); err == nil {
+				if had {
+					_, _, err = tx.ZSet(db, &m, m2, sc+1)
+				} else {
+					_, err = tx.ZRem(db, &m, m2)
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case m.Size == 0 && ok:
+			_, err = tx.Del(db, k)
+		case m.Size > 0:
+			err = tx.Put(db, k, old, &m)
+		}
+		return err
+	}
 }
 
 // TestMetaCacheMatchesPebble runs one random workload (writes, deletes,
@@ -79,6 +216,9 @@ func TestMetaCacheMatchesPebble(t *testing.T) {
 		}
 		n := rng.Intn(100)
 		now := time.Now().UnixMilli() // one expiry time for every store
+		if rng.Intn(100) < 45 {
+			return subOp(rng, db, k)
+		}
 		return func(tx *Tx) error {
 			switch {
 			case n < 40:
