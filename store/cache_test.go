@@ -110,6 +110,22 @@ func subOp(rng *rand.Rand, db int, k []byte) func(tx *Tx) error {
 	score := float64(rng.Intn(20))
 	n := rng.Intn(100)
 	return func(tx *Tx) error {
+		if n >= 96 {
+			// Delete k and make it a hash of a fixed keyid (as if keyids
+			// were reused): the fields of a deleted one must not show.
+			if _, err := tx.Del(db, k); err != nil {
+				return err
+			}
+			h := &Hash{tx: tx, db: db, key: bytes.Clone(k), m: Meta{Type: TypeHash, KeyID: 5}}
+			if err := h.setPrefix(); err != nil {
+				return err
+			}
+			if _, err := h.Set(f1, v); err != nil {
+				return err
+			}
+			_, err := h.Save()
+			return err
+		}
 		if n < 50 {
 			h, _, err := tx.OpenHash(db, k)
 			if err == ErrWrongType {
@@ -319,6 +335,26 @@ func TestMetaCacheMatchesPebble(t *testing.T) {
 				dbs[i] = openCache(t, fss[i], sizes[i])
 			}
 			require.True(t, dbs[1].cache.complete.Load())
+		case r >= 95:
+			// A group of hash and zset writes on few keys: reads of
+			// records the group wrote or deleted.
+			var fns []func(tx *Tx) error
+			for j := 0; j < 30; j++ {
+				fns = append(fns, subOp(rng, 0, []byte("k"+strconv.Itoa(rng.Intn(3)))))
+				if rng.Intn(30) == 0 {
+					fns = append(fns, func(tx *Tx) error { return tx.FlushDB(0) })
+				}
+			}
+			for _, d := range dbs {
+				require.NoError(t, d.Update(func(tx *Tx) error {
+					for _, fn := range fns {
+						if err := fn(tx); err != nil {
+							return err
+						}
+					}
+					return nil
+				}))
+			}
 		case r < 95:
 			// A group larger than pebble's large-batch threshold (its
 			// contents are cleared by the commit).
@@ -422,5 +458,50 @@ func testReadersSeeCommittedGroups(t *testing.T, mode Sync) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+// TestSubCacheRangeDeleteInGroup checks that a range delete in a group
+// (FLUSHDB) hides the cached sub-records it covers from the rest of the
+// group, and a collection's delete hides its own, when a keyid is met again.
+func TestSubCacheRangeDeleteInGroup(t *testing.T) {
+	d := openCache(t, vfs.NewMem(), 0)
+	defer d.Close()
+	mk := func(tx *Tx, f string) (bool, error) {
+		h := &Hash{tx: tx, key: []byte("h"), m: Meta{Type: TypeHash, KeyID: 5}}
+		if err := h.setPrefix(); err != nil {
+			return false, err
+		}
+		isNew, err := h.Set([]byte(f), []byte("v"))
+		if err != nil {
+			return false, err
+		}
+		_, err = h.Save()
+		return isNew, err
+	}
+	for _, drop := range []func(tx *Tx) error{
+		func(tx *Tx) error { return tx.FlushDB(0) },
+		func(tx *Tx) error { _, err := tx.Del(0, []byte("h")); return err },
+	} {
+		require.NoError(t, d.Update(func(tx *Tx) error { _, err := mk(tx, "f"); return err }))
+		var ok, isNew bool
+		require.NoError(t, d.View(false, func(tx *Tx) error { // cached by a read
+			h, _, err := tx.OpenHash(0, []byte("h"))
+			if err != nil {
+				return err
+			}
+			_, ok, err = h.Get([]byte("f"))
+			return err
+		}))
+		require.True(t, ok)
+		require.NoError(t, d.Update(func(tx *Tx) error {
+			if err := drop(tx); err != nil {
+				return err
+			}
+			var err error
+			isNew, err = mk(tx, "f")
+			return err
+		}))
+		require.True(t, isNew, "a dropped field is seen")
 	}
 }
