@@ -40,6 +40,8 @@ type metaCache struct {
 	// a reader that saw it true before cannot have missed a key since, as
 	// evictions drop keys that exist — it then reads pebble).
 	complete atomic.Bool
+	// sub caches hash field and zset member records (subCache).
+	sub *subCache
 }
 
 const (
@@ -80,7 +82,8 @@ func newMetaCache(bytes int64) *metaCache {
 	if bytes <= 0 {
 		return nil
 	}
-	c := &metaCache{maxShard: bytes / cacheShards}
+	// The sub-record cache has its own bound: half the metadata cache's.
+	c := &metaCache{maxShard: bytes / cacheShards, sub: newSubCache(bytes / 2)}
 	for i := range c.shards {
 		c.shards[i].m = map[uint64]cacheEntry{}
 	}
@@ -190,6 +193,7 @@ func (c *metaCache) evicted(e cacheEntry) {
 
 func (c *metaCache) clear() {
 	c.complete.Store(false)
+	c.sub.clear()
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
@@ -202,6 +206,7 @@ func (c *metaCache) clear() {
 // dropKeyspace forgets every entry of keyspace ks, which a range delete
 // emptied (FLUSHDB, a dropped keyspace): completeness holds.
 func (c *metaCache) dropKeyspace(ks uint32) {
+	c.sub.dropKeyspace(ks)
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
@@ -235,16 +240,27 @@ func (c *metaCache) apply(r batchrepr.Reader) {
 					v = []byte{}
 				}
 				c.put(k, v)
+			} else if isSubPointKey(k) {
+				if v == nil {
+					v = []byte{}
+				}
+				c.sub.put(k, v)
 			}
 		case pebble.InternalKeyKindDelete, pebble.InternalKeyKindSingleDelete, pebble.InternalKeyKindDeleteSized:
 			if isMetaKey(k) {
 				c.put(k, nil)
+			} else if isSubPointKey(k) {
+				c.sub.put(k, nil)
 			}
 		case pebble.InternalKeyKindRangeDelete:
 			if ks, ok := wholeKeyspace(k, v); ok {
 				c.dropKeyspace(ks)
 			} else if rangeMayCoverMeta(k, v) {
 				c.clear()
+			} else if id, coll, may := rangeSub(k, v); coll {
+				c.sub.dropColl(id)
+			} else if may {
+				c.sub.clear()
 			}
 		case pebble.InternalKeyKindLogData, pebble.InternalKeyKindRangeKeySet,
 			pebble.InternalKeyKindRangeKeyUnset, pebble.InternalKeyKindRangeKeyDelete:
@@ -341,7 +357,7 @@ func (d *DB) fillCache(maxKeys int64) error {
 	return nil
 }
 
-// cachedGet reads metadata record k through the cache. r must read pebble's
+// cachedGet reads metadata record (or isSubPointKey record) k through the cache. r must read pebble's
 // latest committed state (the DB) or, with snapGen != 0, a snapshot taken
 // when cacheGen was snapGen. The value is never modified and outlives the Tx.
 func (d *DB) cachedGet(r pebble.Reader, k []byte, snapGen uint64) ([]byte, bool, error) {
@@ -350,7 +366,7 @@ func (d *DB) cachedGet(r pebble.Reader, k []byte, snapGen uint64) ([]byte, bool,
 		d.commitMu.RUnlock()
 		return nil, false, errCacheStale
 	}
-	switch v, res := d.cache.get(k); res {
+	switch v, res := d.cache.lookup(k); res {
 	case cacheHit:
 		d.commitMu.RUnlock()
 		return v, true, nil
@@ -360,7 +376,7 @@ func (d *DB) cachedGet(r pebble.Reader, k []byte, snapGen uint64) ([]byte, bool,
 	}
 	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
-		d.cache.put(k, nil)
+		d.cache.fill(k, nil)
 		d.commitMu.RUnlock()
 		return nil, false, nil
 	}
@@ -368,11 +384,28 @@ func (d *DB) cachedGet(r pebble.Reader, k []byte, snapGen uint64) ([]byte, bool,
 		d.commitMu.RUnlock()
 		return nil, false, err
 	}
-	d.cache.put(k, v)
-	v = cloneExact(v)
+	v = cloneExact(v) // non-nil: an empty record is not absence
+	d.cache.fill(k, v)
 	closer.Close()
 	d.commitMu.RUnlock()
 	return v, true, nil
+}
+
+// lookup is get for a metadata key, sub.get for a sub-record key.
+func (c *metaCache) lookup(k []byte) ([]byte, int) {
+	if isSubPointKey(k) {
+		return c.sub.get(k)
+	}
+	return c.get(k)
+}
+
+// fill is put for a metadata key, sub.put for a sub-record key.
+func (c *metaCache) fill(k, v []byte) {
+	if isSubPointKey(k) {
+		c.sub.put(k, v)
+		return
+	}
+	c.put(k, v)
 }
 
 var errCacheStale = errors.New("store: cache moved past the snapshot")
@@ -380,3 +413,172 @@ var errCacheStale = errors.New("store: cache moved past the snapshot")
 // cloneExact copies v into a non-nil slice without spare capacity, so that
 // an append by a caller never writes into the cached bytes.
 func cloneExact(v []byte) []byte { return append(make([]byte, 0, len(v)), v...) }
+
+// subCache keeps point records of collections — hash fields and zset
+// members (SubPrefix|'f'|... and SubPrefix|'m'|...; set members share the
+// 'f' tag) — recently read or written, and their known absence. It follows
+// the metaCache's coherence rules (filled under commitMu shared, updated by
+// metaCache.apply under commitMu exclusive, cleared with it) but has no
+// complete mode: a miss always reads pebble, so eviction is always safe.
+// Entries are grouped by collection, so that a collection's range delete
+// drops its entries in one step.
+type subCache struct {
+	mu    sync.Mutex
+	colls map[collID]map[string]subRec // by the key after SubPrefix
+	size  int64
+	max   int64
+}
+
+type collID struct {
+	ks uint32
+	id uint64
+}
+
+type subRec struct {
+	v      []byte // the record (never modified); nil when absent
+	absent bool
+}
+
+const subPrefixLen = 1 + 4 + 1 + 8 // 01|ksid|'s'|keyid
+
+func (e subRec) size(k string) int64 { return int64(len(k)+len(e.v)) + cacheEntryOverhead }
+
+// isSubPointKey reports whether k is a hash field or zset (or set) member
+// record: 01|ksid|'s'|keyid|'f' or 'm'|...
+func isSubPointKey(k []byte) bool {
+	return len(k) > subPrefixLen && k[0] == tagData && k[5] == kindSub &&
+		(k[subPrefixLen] == hashTag || k[subPrefixLen] == zMemberTag)
+}
+
+func subColl(k []byte) collID {
+	return collID{binary.BigEndian.Uint32(k[1:5]), binary.BigEndian.Uint64(k[6:14])}
+}
+
+func newSubCache(bytes int64) *subCache {
+	return &subCache{colls: map[collID]map[string]subRec{}, max: bytes}
+}
+
+// get looks up sub-record k (isSubPointKey). A returned record is never
+// modified.
+func (c *subCache) get(k []byte) ([]byte, int) {
+	c.mu.Lock()
+	e, ok := c.colls[subColl(k)][string(k[subPrefixLen:])]
+	c.mu.Unlock()
+	switch {
+	case !ok:
+		return nil, cacheMiss
+	case e.absent:
+		return nil, cacheAbsentK
+	}
+	return e.v, cacheHit
+}
+
+// put records that k holds v, or with v nil that k is absent.
+func (c *subCache) put(k, v []byte) {
+	e := subRec{absent: v == nil}
+	if v != nil {
+		if len(v) > cacheMaxValue {
+			c.forget(k)
+			return
+		}
+		e.v = cloneExact(v)
+	}
+	id, sk := subColl(k), string(k[subPrefixLen:])
+	c.mu.Lock()
+	m := c.colls[id]
+	if m == nil {
+		m = map[string]subRec{}
+		c.colls[id] = m
+	}
+	if old, ok := m[sk]; ok {
+		c.size -= old.size(sk)
+	}
+	m[sk] = e
+	c.size += e.size(sk)
+	for c.size > c.max && c.size > e.size(sk) {
+		c.evictOne(id, sk)
+	}
+	c.mu.Unlock()
+}
+
+// evictOne drops a random entry other than (keep, ks): called with mu held.
+func (c *subCache) evictOne(keep collID, ks string) {
+	for id, m := range c.colls { // map order: a random victim
+		for sk, e := range m {
+			if id == keep && sk == ks {
+				continue
+			}
+			c.size -= e.size(sk)
+			delete(m, sk)
+			break
+		}
+		if len(m) == 0 {
+			delete(c.colls, id)
+		}
+		return
+	}
+}
+
+func (c *subCache) forget(k []byte) {
+	id, sk := subColl(k), string(k[subPrefixLen:])
+	c.mu.Lock()
+	if m := c.colls[id]; m != nil {
+		if old, ok := m[sk]; ok {
+			c.size -= old.size(sk)
+			delete(m, sk)
+		}
+	}
+	c.mu.Unlock()
+}
+
+func (c *subCache) dropColl(id collID) {
+	c.mu.Lock()
+	for sk, e := range c.colls[id] {
+		c.size -= e.size(sk)
+	}
+	delete(c.colls, id)
+	c.mu.Unlock()
+}
+
+func (c *subCache) dropKeyspace(ks uint32) {
+	c.mu.Lock()
+	for id, m := range c.colls {
+		if id.ks == ks {
+			for sk, e := range m {
+				c.size -= e.size(sk)
+			}
+			delete(c.colls, id)
+		}
+	}
+	c.mu.Unlock()
+}
+
+func (c *subCache) clear() {
+	c.mu.Lock()
+	clear(c.colls)
+	c.size = 0
+	c.mu.Unlock()
+}
+
+// rangeSub classifies the range delete [lo, hi) for the sub-record cache:
+// exactly one collection's subkeys (coll true: id), or inside one
+// collection's subkeys of another tag, or inside one keyspace's expiry
+// index (may false); anything else may cover cached records.
+func rangeSub(lo, hi []byte) (id collID, coll, may bool) {
+	if len(lo) == subPrefixLen && len(hi) == subPrefixLen && lo[0] == tagData && lo[5] == kindSub &&
+		bytes.Equal(lo[:6], hi[:6]) {
+		a, b := binary.BigEndian.Uint64(lo[6:]), binary.BigEndian.Uint64(hi[6:])
+		if b == a+1 {
+			return subColl(lo), true, true
+		}
+	}
+	const p = subPrefixLen + 1
+	if len(lo) >= p && len(hi) >= p && lo[0] == tagData && lo[5] == kindSub && bytes.Equal(lo[:p], hi[:p]) &&
+		lo[subPrefixLen] != hashTag && lo[subPrefixLen] != zMemberTag {
+		return collID{}, false, false
+	}
+	if len(lo) >= 6 && len(hi) >= 6 && lo[0] == tagData && bytes.Equal(lo[:6], hi[:6]) && lo[5] == kindExpire {
+		return collID{}, false, false
+	}
+	return collID{}, false, true
+}

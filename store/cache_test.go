@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand"
 	"strconv"
@@ -36,14 +37,166 @@ func dumpAll(t *testing.T, d *DB, consistent bool, nkeys int) string {
 				if err != nil {
 					return err
 				}
-				if ok {
-					fmt.Fprintf(&sb, "%d/%d=%d:%q:%d:%d;", db, i, m.Type, m.Value, m.Size, m.ExpireAt)
+				if !ok {
+					continue
+				}
+				fmt.Fprintf(&sb, "%d/%d=%d:%q:%d:%d;", db, i, m.Type, m.Value, m.Size, m.ExpireAt)
+				if err := dumpSub(&sb, tx, db, &m); err != nil {
+					return err
 				}
 			}
 		}
 		return nil
 	}))
 	return sb.String()
+}
+
+// dumpSub writes a collection's point reads (hash fields, zset members,
+// through the cache when it has them) and then its raw subkeys (pebble).
+func dumpSub(sb *strings.Builder, tx *Tx, db int, m *Meta) error {
+	switch m.Type {
+	case TypeHash:
+		h := &Hash{tx: tx, db: db, m: *m}
+		if err := h.setPrefix(); err != nil {
+			return err
+		}
+		for f := 0; f < subNames; f++ {
+			v, ok, err := h.Get([]byte("f" + strconv.Itoa(f)))
+			if err != nil {
+				return err
+			}
+			if ok {
+				fmt.Fprintf(sb, "f%d=%q,", f, v)
+			}
+		}
+	case TypeZSet:
+		for f := 0; f < subNames; f++ {
+			sc, ok, err := tx.ZScore(db, m, []byte("m"+strconv.Itoa(f)))
+			if err != nil {
+				return err
+			}
+			if ok {
+				fmt.Fprintf(sb, "m%d=%v,", f, sc)
+			}
+		}
+	default:
+		return nil
+	}
+	ks, err := tx.ksid(db)
+	if err != nil {
+		return err
+	}
+	lo, hi := subBounds(ks, m.KeyID)
+	it, err := tx.NewIter(lo, hi)
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		fmt.Fprintf(sb, "%x=%x,", it.Key()[len(lo):], it.Value())
+	}
+	return it.Close()
+}
+
+// subNames is the number of distinct field and member names the cache
+// test uses.
+const subNames = 12
+
+// subOp returns a random hash or zset write (or a write made from a read
+// of one) of the cache test, its choices made once.
+func subOp(rng *rand.Rand, db int, k []byte) func(tx *Tx) error {
+	name := func(p string) []byte { return []byte(p + strconv.Itoa(rng.Intn(subNames))) }
+	f1, f2, m1, m2 := name("f"), name("f"), name("m"), name("m")
+	v := []byte(strconv.Itoa(rng.Intn(1000)))
+	score := float64(rng.Intn(20))
+	n := rng.Intn(100)
+	return func(tx *Tx) error {
+		if n >= 96 {
+			// Delete k and make it a hash of a fixed keyid (as if keyids
+			// were reused): the fields of a deleted one must not show.
+			if _, err := tx.Del(db, k); err != nil {
+				return err
+			}
+			h := &Hash{tx: tx, db: db, key: bytes.Clone(k), m: Meta{Type: TypeHash, KeyID: 5}}
+			if err := h.setPrefix(); err != nil {
+				return err
+			}
+			if _, err := h.Set(f1, v); err != nil {
+				return err
+			}
+			_, err := h.Save()
+			return err
+		}
+		if n < 50 {
+			h, _, err := tx.OpenHash(db, k)
+			if err == ErrWrongType {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			switch {
+			case n < 25: // HSET
+				_, err = h.Set(f1, v)
+			case n < 35: // HDEL
+				_, err = h.Del(f1)
+			default: // a write made from a read: f2 = f1 + "!", or HDEL f2
+				var old []byte
+				var ok bool
+				if old, ok, err = h.Get(f1); err == nil {
+					if ok {
+						_, err = h.Set(f2, append(bytes.Clone(old), '!'))
+					} else {
+						_, err = h.Del(f2)
+					}
+				}
+			}
+			if err != nil {
+				return err
+			}
+			_, err = h.Save()
+			return err
+		}
+		m, ok, err := tx.LookupType(db, k, TypeZSet)
+		if err == ErrWrongType {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var old *Meta
+		if ok {
+			mm := m
+			old = &mm
+		} else {
+			m = Meta{Type: TypeZSet, KeyID: tx.NewKeyID()}
+		}
+		switch {
+		case n < 75: // ZADD
+			_, _, err = tx.ZSet(db, &m, m1, score)
+		case n < 85: // ZREM
+			_, err = tx.ZRem(db, &m, m1)
+		default: // ZADD m2 (score of m1)+1, or ZREM m2
+			var sc float64
+			var had bool
+			if sc, had, err = tx.ZScore(db, &m, m1); err == nil {
+				if had {
+					_, _, err = tx.ZSet(db, &m, m2, sc+1)
+				} else {
+					_, err = tx.ZRem(db, &m, m2)
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case m.Size == 0 && ok:
+			_, err = tx.Del(db, k)
+		case m.Size > 0:
+			err = tx.Put(db, k, old, &m)
+		}
+		return err
+	}
 }
 
 // TestMetaCacheMatchesPebble runs one random workload (writes, deletes,
@@ -79,6 +232,9 @@ func TestMetaCacheMatchesPebble(t *testing.T) {
 		}
 		n := rng.Intn(100)
 		now := time.Now().UnixMilli() // one expiry time for every store
+		if rng.Intn(100) < 45 {
+			return subOp(rng, db, k)
+		}
 		return func(tx *Tx) error {
 			switch {
 			case n < 40:
@@ -179,6 +335,26 @@ func TestMetaCacheMatchesPebble(t *testing.T) {
 				dbs[i] = openCache(t, fss[i], sizes[i])
 			}
 			require.True(t, dbs[1].cache.complete.Load())
+		case r >= 95:
+			// A group of hash and zset writes on few keys: reads of
+			// records the group wrote or deleted.
+			var fns []func(tx *Tx) error
+			for j := 0; j < 30; j++ {
+				fns = append(fns, subOp(rng, 0, []byte("k"+strconv.Itoa(rng.Intn(3)))))
+				if rng.Intn(30) == 0 {
+					fns = append(fns, func(tx *Tx) error { return tx.FlushDB(0) })
+				}
+			}
+			for _, d := range dbs {
+				require.NoError(t, d.Update(func(tx *Tx) error {
+					for _, fn := range fns {
+						if err := fn(tx); err != nil {
+							return err
+						}
+					}
+					return nil
+				}))
+			}
 		case r < 95:
 			// A group larger than pebble's large-batch threshold (its
 			// contents are cleared by the commit).
@@ -282,5 +458,50 @@ func testReadersSeeCommittedGroups(t *testing.T, mode Sync) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+// TestSubCacheRangeDeleteInGroup checks that a range delete in a group
+// (FLUSHDB) hides the cached sub-records it covers from the rest of the
+// group, and a collection's delete hides its own, when a keyid is met again.
+func TestSubCacheRangeDeleteInGroup(t *testing.T) {
+	d := openCache(t, vfs.NewMem(), 0)
+	defer d.Close()
+	mk := func(tx *Tx, f string) (bool, error) {
+		h := &Hash{tx: tx, key: []byte("h"), m: Meta{Type: TypeHash, KeyID: 5}}
+		if err := h.setPrefix(); err != nil {
+			return false, err
+		}
+		isNew, err := h.Set([]byte(f), []byte("v"))
+		if err != nil {
+			return false, err
+		}
+		_, err = h.Save()
+		return isNew, err
+	}
+	for _, drop := range []func(tx *Tx) error{
+		func(tx *Tx) error { return tx.FlushDB(0) },
+		func(tx *Tx) error { _, err := tx.Del(0, []byte("h")); return err },
+	} {
+		require.NoError(t, d.Update(func(tx *Tx) error { _, err := mk(tx, "f"); return err }))
+		var ok, isNew bool
+		require.NoError(t, d.View(false, func(tx *Tx) error { // cached by a read
+			h, _, err := tx.OpenHash(0, []byte("h"))
+			if err != nil {
+				return err
+			}
+			_, ok, err = h.Get([]byte("f"))
+			return err
+		}))
+		require.True(t, ok)
+		require.NoError(t, d.Update(func(tx *Tx) error {
+			if err := drop(tx); err != nil {
+				return err
+			}
+			var err error
+			isNew, err = mk(tx, "f")
+			return err
+		}))
+		require.True(t, isNew, "a dropped field is seen")
 	}
 }

@@ -86,7 +86,7 @@ func (h *Hash) Get(f []byte) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	h.kbuf = h.fieldKey(h.kbuf, f)
-	return h.tx.get(h.kbuf)
+	return h.tx.getSub(h.kbuf)
 }
 
 // Set sets field f to v and reports whether the field is new.
@@ -98,13 +98,14 @@ func (h *Hash) Set(f, v []byte) (bool, error) {
 		}
 	}
 	h.kbuf = h.fieldKey(h.kbuf, f)
-	_, ok, err := h.tx.get(h.kbuf)
+	_, ok, err := h.tx.getSub(h.kbuf)
 	if err != nil {
 		return false, err
 	}
 	if !ok {
 		h.size++
 	}
+	h.tx.wroteSub(h.kbuf)
 	return !ok, h.tx.b.Set(h.kbuf, v, nil)
 }
 
@@ -114,11 +115,12 @@ func (h *Hash) Del(f []byte) (bool, error) {
 		return false, nil
 	}
 	h.kbuf = h.fieldKey(h.kbuf, f)
-	_, ok, err := h.tx.get(h.kbuf)
+	_, ok, err := h.tx.getSub(h.kbuf)
 	if err != nil || !ok {
 		return false, err
 	}
 	h.size--
+	h.tx.wroteSub(h.kbuf)
 	return true, h.tx.b.Delete(h.kbuf, nil)
 }
 

@@ -55,6 +55,7 @@ func (tx *Tx) SetAdd(db int, m *Meta, member []byte) (bool, error) {
 		return false, err
 	}
 	m.Size++
+	tx.wroteSub(k)
 	return true, tx.b.Set(k, nil, nil)
 }
 
@@ -70,6 +71,7 @@ func (tx *Tx) SetRem(db int, m *Meta, member []byte) (bool, error) {
 		return false, err
 	}
 	m.Size--
+	tx.wroteSub(k)
 	return true, tx.b.Delete(k, nil)
 }
 

@@ -51,6 +51,12 @@ type Tx struct {
 	// lookups read the batch, the others the cache (cache.go).
 	metaDirty map[string]struct{}
 	metaRange bool
+	// Likewise for sub-records (isSubPointKey): the keys its batch wrote
+	// (subDirty), the collections whose subkeys it deleted (subGone), or
+	// whether it deleted a range that may hold other ones (subRange).
+	subDirty map[string]struct{}
+	subGone  map[collID]struct{}
+	subRange bool
 	// zmemo holds, in a write Tx, the rank directories of the zsets the
 	// group changed (zset.go), by their boundary prefix.
 	zmemo map[string]*zMemo
@@ -95,6 +101,9 @@ func (tx *Tx) endWrite() {
 	tx.r, tx.b = nil, nil
 	clear(tx.metaDirty)
 	tx.metaRange = false
+	clear(tx.subDirty)
+	clear(tx.subGone)
+	tx.subRange = false
 	clear(tx.zmemo)
 }
 
@@ -127,6 +136,62 @@ func (tx *Tx) getMeta(k []byte) ([]byte, bool, error) {
 	}
 	// The batch has not written k: the committed state is what it reads,
 	// and only this goroutine commits.
+	if v, ok, err := d.cachedGet(d.pdb, k, 0); err != errCacheStale {
+		return v, ok, err
+	}
+	return tx.get(k)
+}
+
+// wroteSub records that the batch wrote k when it is a sub-record key.
+func (tx *Tx) wroteSub(k []byte) {
+	if !isSubPointKey(k) || tx.d.cache == nil {
+		return
+	}
+	if tx.subDirty == nil {
+		tx.subDirty = map[string]struct{}{}
+	}
+	tx.subDirty[string(k)] = struct{}{}
+}
+
+// deletedRange records a range delete [lo, hi) of the batch.
+func (tx *Tx) deletedRange(lo, hi []byte) {
+	if rangeMayCoverMeta(lo, hi) {
+		tx.metaRange = true
+	}
+	switch id, coll, may := rangeSub(lo, hi); {
+	case coll:
+		if tx.subGone == nil {
+			tx.subGone = map[collID]struct{}{}
+		}
+		tx.subGone[id] = struct{}{}
+	case may:
+		tx.subRange = true
+	}
+}
+
+// getSub reads sub-record k (isSubPointKey: a hash field, a zset member),
+// through the cache when it holds the record as this Tx sees it.
+func (tx *Tx) getSub(k []byte) ([]byte, bool, error) {
+	d := tx.d
+	if d.cache == nil {
+		return tx.get(k)
+	}
+	if tx.b == nil {
+		if v, ok, err := d.cachedGet(tx.r, k, tx.snapGen); err != errCacheStale {
+			return v, ok, err
+		}
+		return tx.get(k)
+	}
+	if tx.subRange || tx.r != pebble.Reader(tx.b) {
+		// A load's fresh reader reads its own keyspace differently.
+		return tx.get(k)
+	}
+	if _, dirty := tx.subDirty[string(k)]; dirty {
+		return tx.get(k)
+	}
+	if _, gone := tx.subGone[subColl(k)]; gone {
+		return tx.get(k)
+	}
 	if v, ok, err := d.cachedGet(d.pdb, k, 0); err != errCacheStale {
 		return v, ok, err
 	}
@@ -213,6 +278,7 @@ func (tx *Tx) Set(k, v []byte) error {
 	if isMetaKey(k) {
 		tx.wroteMeta(k)
 	}
+	tx.wroteSub(k)
 	return tx.b.Set(k, v, nil)
 }
 
@@ -221,14 +287,13 @@ func (tx *Tx) Delete(k []byte) error {
 	if isMetaKey(k) {
 		tx.wroteMeta(k)
 	}
+	tx.wroteSub(k)
 	return tx.b.Delete(k, nil)
 }
 
 // DeleteRange deletes raw records in [lo, hi).
 func (tx *Tx) DeleteRange(lo, hi []byte) error {
-	if rangeMayCoverMeta(lo, hi) {
-		tx.metaRange = true
-	}
+	tx.deletedRange(lo, hi)
 	return tx.b.DeleteRange(lo, hi, nil)
 }
 
@@ -302,6 +367,7 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 		}
 		if old.Type.IsCollection() && (old.Type != m.Type || old.KeyID != m.KeyID) {
 			lo, hi := subBounds(ks, old.KeyID)
+			tx.deletedRange(lo, hi)
 			tx.b.DeleteRange(lo, hi, nil)
 		}
 	}
@@ -356,6 +422,7 @@ func (tx *Tx) deleteMeta(db int, ks uint32, key []byte, m *Meta) error {
 	}
 	if m.Type.IsCollection() {
 		lo, hi := subBounds(ks, m.KeyID)
+		tx.deletedRange(lo, hi)
 		tx.b.DeleteRange(lo, hi, nil)
 	}
 	tx.touch(db, key)
@@ -379,6 +446,7 @@ func (tx *Tx) copySubkeys(src uint32, keyid uint64, dst uint32, keyid2 uint64) e
 		if err != nil {
 			return err
 		}
+		tx.wroteSub(k)
 		if err := tx.b.Set(k, v, nil); err != nil {
 			return err
 		}
@@ -499,6 +567,7 @@ func (tx *Tx) FlushDB(n int) error {
 	dl.expires = -c.expires.Load()
 	tx.ev.Flushed = append(tx.ev.Flushed, n)
 	tx.metaRange = true
+	tx.subRange = true
 	return tx.b.DeleteRange(ksPrefix(nil, ks), ksPrefix(nil, ks+1), nil)
 }
 

@@ -117,7 +117,7 @@ func (tx *Tx) ZScore(db int, m *Meta, member []byte) (float64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
-	v, ok, err := tx.get(z.memberKey(member))
+	v, ok, err := tx.getSub(z.memberKey(member))
 	if err != nil || !ok {
 		return 0, false, err
 	}
@@ -133,7 +133,7 @@ func (tx *Tx) ZSet(db int, m *Meta, member []byte, score float64) (bool, float64
 		return false, 0, err
 	}
 	mk := z.memberKey(member)
-	v, existed, err := tx.get(mk)
+	v, existed, err := tx.getSub(mk)
 	if err != nil {
 		return false, 0, err
 	}
@@ -165,6 +165,7 @@ func (tx *Tx) zset(m *Meta, z *zKeys, mk, member []byte, score float64, existed 
 	} else {
 		m.Size++
 	}
+	tx.wroteSub(mk)
 	if err := tx.b.Set(mk, bitsVal(score), nil); err != nil {
 		return err
 	}
@@ -178,12 +179,13 @@ func (tx *Tx) ZRem(db int, m *Meta, member []byte) (bool, error) {
 		return false, err
 	}
 	mk := z.memberKey(member)
-	v, ok, err := tx.get(mk)
+	v, ok, err := tx.getSub(mk)
 	if err != nil || !ok {
 		return false, err
 	}
 	score := valScore(v)
 	m.Size--
+	tx.wroteSub(mk)
 	if err := tx.b.Delete(mk, nil); err != nil {
 		return true, err
 	}
