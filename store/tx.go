@@ -118,25 +118,31 @@ func (tx *Tx) wroteMeta(k []byte) {
 // getMeta reads metadata record k, through the cache when it holds the
 // record as this Tx sees it.
 func (tx *Tx) getMeta(k []byte) ([]byte, bool, error) {
+	if tx.b == nil {
+		return tx.getCached(k, false)
+	}
+	_, dirty := tx.metaDirty[string(k)]
+	return tx.getCached(k, dirty || tx.metaRange)
+}
+
+// getCached reads k through the cache. In a write Tx, batchWins says the
+// batch may hold k (it wrote k, or deleted a range that may cover it): then
+// the batch is read.
+func (tx *Tx) getCached(k []byte, batchWins bool) ([]byte, bool, error) {
 	d := tx.d
 	if d.cache == nil {
 		return tx.get(k)
 	}
-	if tx.b == nil {
-		if v, ok, err := d.cachedGet(tx.r, k, tx.snapGen); err != errCacheStale {
-			return v, ok, err
+	r, gen := tx.r, tx.snapGen
+	if tx.b != nil {
+		if batchWins {
+			return tx.get(k)
 		}
-		return tx.get(k)
+		// The batch has not written k: the committed state is what it
+		// reads, and only this goroutine commits.
+		r, gen = d.pdb, 0
 	}
-	if tx.metaRange {
-		return tx.get(k)
-	}
-	if _, dirty := tx.metaDirty[string(k)]; dirty {
-		return tx.get(k)
-	}
-	// The batch has not written k: the committed state is what it reads,
-	// and only this goroutine commits.
-	if v, ok, err := d.cachedGet(d.pdb, k, 0); err != errCacheStale {
+	if v, ok, err := d.cachedGet(r, k, gen); err != errCacheStale {
 		return v, ok, err
 	}
 	return tx.get(k)
@@ -172,30 +178,16 @@ func (tx *Tx) deletedRange(lo, hi []byte) {
 // getSub reads sub-record k (isSubPointKey: a hash field, a zset member),
 // through the cache when it holds the record as this Tx sees it.
 func (tx *Tx) getSub(k []byte) ([]byte, bool, error) {
-	d := tx.d
-	if d.cache == nil {
-		return tx.get(k)
-	}
 	if tx.b == nil {
-		if v, ok, err := d.cachedGet(tx.r, k, tx.snapGen); err != errCacheStale {
-			return v, ok, err
-		}
-		return tx.get(k)
+		return tx.getCached(k, false)
 	}
 	if tx.subRange || tx.r != pebble.Reader(tx.b) {
 		// A load's fresh reader reads its own keyspace differently.
 		return tx.get(k)
 	}
-	if _, dirty := tx.subDirty[string(k)]; dirty {
-		return tx.get(k)
-	}
-	if _, gone := tx.subGone[subColl(k)]; gone {
-		return tx.get(k)
-	}
-	if v, ok, err := d.cachedGet(d.pdb, k, 0); err != errCacheStale {
-		return v, ok, err
-	}
-	return tx.get(k)
+	_, dirty := tx.subDirty[string(k)]
+	_, gone := tx.subGone[subColl(k)]
+	return tx.getCached(k, dirty || gone)
 }
 
 func (tx *Tx) run(fn func(*Tx) error) error {
