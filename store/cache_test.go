@@ -29,8 +29,13 @@ func openCache(t *testing.T, fs vfs.FS, cacheSize int64) *DB {
 // dumpAll reads every key of the test keyspace in dbs 0-2, in one
 // consistent view or key by key.
 func dumpAll(t *testing.T, d *DB, consistent bool, nkeys int) string {
+	return dumpView(t, func(fn func(tx *Tx) error) error { return d.View(consistent, fn) }, nkeys)
+}
+
+// dumpView is dumpAll on the read view that view runs fn in.
+func dumpView(t *testing.T, view func(fn func(tx *Tx) error) error, nkeys int) string {
 	var sb strings.Builder
-	require.NoError(t, d.View(consistent, func(tx *Tx) error {
+	require.NoError(t, view(func(tx *Tx) error {
 		for db := 0; db < 3; db++ {
 			for i := 0; i < nkeys; i++ {
 				m, ok, err := tx.Lookup(db, []byte("k"+strconv.Itoa(i)))
@@ -288,10 +293,37 @@ func TestMetaCacheMatchesPebble(t *testing.T) {
 			}
 		}
 	}
+	// Long-lived snapshots (a master's full sync streams from one while
+	// writes go on): each keeps reading what it was taken on, and reading
+	// it never puts its old values in the cache.
+	snaps := make([]*Snapshot, len(dbs))
+	var snapWant string
+	closeSnaps := func() {
+		for i, s := range snaps {
+			if s != nil {
+				require.NoError(t, s.Close())
+				snaps[i] = nil
+			}
+		}
+	}
+	defer closeSnaps()
 	check := func(step int) {
 		want := dumpAll(t, dbs[0], step%2 == 0, nkeys)
 		for i := 1; i < len(dbs); i++ {
 			require.Equal(t, want, dumpAll(t, dbs[i], step%2 == 0, nkeys), "step %d store %d", step, i)
+		}
+		if step%40 == 0 {
+			closeSnaps()
+			for i, d := range dbs {
+				snaps[i] = d.NewSnapshot()
+			}
+			snapWant = want
+		}
+		for i, s := range snaps {
+			if s == nil {
+				continue // closed for a restart
+			}
+			require.Equal(t, snapWant, dumpView(t, s.View, nkeys), "step %d store %d: snapshot", step, i)
 		}
 	}
 	for step := 0; step < 1500; step++ {
@@ -330,6 +362,7 @@ func TestMetaCacheMatchesPebble(t *testing.T) {
 			}
 		case r < 94:
 			// A restart: the complete cache is rebuilt from a scan.
+			closeSnaps()
 			for i, d := range dbs {
 				require.NoError(t, d.Close())
 				dbs[i] = openCache(t, fss[i], sizes[i])

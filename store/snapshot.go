@@ -9,15 +9,27 @@ import "github.com/cockroachdb/pebble/v2"
 type Snapshot struct {
 	d    *DB
 	snap *pebble.Snapshot
+	gen  uint64   // the cacheGen when snap was taken
+	dbs  []uint32 // the dbmap then
 }
 
 // NewSnapshot returns a snapshot of everything committed so far. Close it.
-func (d *DB) NewSnapshot() *Snapshot { return &Snapshot{d: d, snap: d.pdb.NewSnapshot()} }
+func (d *DB) NewSnapshot() *Snapshot {
+	// As View(true): the snapshot and cacheGen are taken with no commit
+	// between, so the metadata cache serves the snapshot's reads only until
+	// the next commit, and a cache miss never fills it with a value the
+	// snapshot has but the store no longer does.
+	d.commitMu.RLock()
+	defer d.commitMu.RUnlock()
+	return &Snapshot{d: d, snap: d.pdb.NewSnapshot(), gen: d.cacheGen, dbs: *d.dbmap.Load()}
+}
 
 // View runs fn with a read Tx on the snapshot.
 func (s *Snapshot) View(fn func(tx *Tx) error) error {
 	tx := s.d.getReadTx()
 	tx.r = s.snap
+	tx.snapGen = s.gen
+	tx.snapMap = s.dbs
 	err := fn(tx)
 	s.d.putReadTx(tx)
 	return err

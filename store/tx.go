@@ -46,6 +46,9 @@ type Tx struct {
 	// snapGen is, for a read Tx on a snapshot, the cacheGen the snapshot
 	// was taken at (0 otherwise).
 	snapGen uint64
+	// snapMap is, for a read Tx on a snapshot, the dbmap in effect when it
+	// was taken (nil otherwise: the latest one).
+	snapMap []uint32
 	// A write Tx tracks the metadata keys its batch wrote (metaDirty) or
 	// whether it deleted a range that may hold some (metaRange): those
 	// lookups read the batch, the others the cache (cache.go).
@@ -78,6 +81,7 @@ func (d *DB) putReadTx(tx *Tx) {
 	tx.r = nil
 	tx.d = nil
 	tx.snapGen = 0
+	tx.snapMap = nil
 	readTxPool.Put(tx)
 }
 
@@ -229,9 +233,12 @@ func (tx *Tx) SetRepl(rs ReplState) { tx.repl = &rs }
 // ksid returns the keyspace id of logical db n.
 func (tx *Tx) ksid(n int) (uint32, error) {
 	var m []uint32
-	if tx.b != nil {
+	switch {
+	case tx.b != nil:
 		m = tx.dbmap
-	} else {
+	case tx.snapMap != nil:
+		m = tx.snapMap
+	default:
 		m = *tx.d.dbmap.Load()
 	}
 	if n < 0 || n >= len(m) {

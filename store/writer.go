@@ -85,6 +85,7 @@ func (d *DB) View(consistent bool, fn func(tx *Tx) error) error {
 		d.commitMu.RLock()
 		snap := d.pdb.NewSnapshot()
 		tx.snapGen = d.cacheGen
+		tx.snapMap = *d.dbmap.Load()
 		d.commitMu.RUnlock()
 		tx.r = snap
 		defer snap.Close()
@@ -245,6 +246,12 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch, load *Load) error {
 			d.cache.clear()
 		}
 	}
+	if err == nil && tx.dbmapDirty {
+		// Under commitMu, so that a snapshot taken with its dbmap
+		// (NewSnapshot, View) sees both from the same side of the commit.
+		m := append([]uint32(nil), tx.dbmap...)
+		d.dbmap.Store(&m)
+	}
 	d.cacheGen++
 	d.commitMu.Unlock()
 	if err != nil {
@@ -264,10 +271,6 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch, load *Load) error {
 		c := d.counter(ks)
 		c.keys.Add(delta.keys)
 		c.expires.Add(delta.expires)
-	}
-	if tx.dbmapDirty {
-		m := append([]uint32(nil), tx.dbmap...)
-		d.dbmap.Store(&m)
 	}
 	if tx.repl != nil {
 		rs := *tx.repl
