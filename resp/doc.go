@@ -22,7 +22,7 @@
 //
 // Serving clients: Guard wraps an accepted net.Conn (Listener does it on
 // Accept) and validates the byte stream with an incremental state machine
-// before a RESP reader (redcon) trusts any length header; on a violation it
+// before a RESP reader trusts any length header; on a violation it
 // sends Redis's exact protocol error and fails the read so the server
 // closes the connection. It never panics, allocates nothing per read in the
 // steady state, and never allocates from a length header.

@@ -115,6 +115,23 @@ func FuzzParseCommand(f *testing.F) {
 				}
 			}
 		}
+		// A connection's CommandParser, resumed after a split and
+		// appending to a slab that already holds arguments, gives the
+		// same arguments after the slab's own.
+		var p CommandParser
+		slab := [][]byte{[]byte("earlier")}
+		if _, _, err := p.Parse(slab, b[:n/2], 0); err == nil {
+			t.Fatalf("prefix %d of a %d-byte command parsed", n/2, n)
+		}
+		got, n3, err := p.Parse(slab, b, 0)
+		if err != nil || n3 != n || len(got) != 1+len(args) || string(got[0]) != "earlier" {
+			t.Fatalf("CommandParser: %v n=%d len=%d, want n=%d len=%d", err, n3, len(got), n, 1+len(args))
+		}
+		for i := range args {
+			if !bytes.Equal(args[i], got[1+i]) {
+				t.Fatalf("CommandParser: arg %d differs", i)
+			}
+		}
 	})
 }
 

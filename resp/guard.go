@@ -62,7 +62,7 @@ const hdrCap = 21
 // Guard is a net.Conn whose Read validates the client byte stream as Redis
 // does (processInputBuffer, processMultibulkBuffer, processInlineBuffer in
 // networking.c) before anyone trusts a length header. It hands on a
-// normalised stream that a strict RESP parser such as redcon's reads the way
+// normalised stream that a strict RESP parser (CommandParser) reads the way
 // Redis reads the original:
 //
 //   - multibulk commands pass through byte for byte, except that the byte
@@ -503,7 +503,7 @@ func (g *Guard) endInline(p []byte, w, i int) int {
 }
 
 // Listener is a net.Listener whose Accept wraps each connection in a
-// Guard, for servers (redcon's Serve) that take a listener.
+// Guard, for servers that take a listener.
 type Listener struct {
 	net.Listener
 	limits atomic.Pointer[Limits]

@@ -226,6 +226,30 @@ func (st *cmdState) reset() {
 }
 
 func (st *cmdState) parse(b []byte, maxBulk int64) (args [][]byte, n int, err error) {
+	return st.parseAppend(nil, b, maxBulk)
+}
+
+// CommandParser is ParseCommand for a connection's reader: resumable after
+// ErrIncomplete (call again with the same bytes plus more) and, for
+// multibulk commands, without allocating: the arguments are appended to a
+// slice the caller reuses.
+type CommandParser struct {
+	st cmdState
+}
+
+// Parse parses the command at the start of b, appending its arguments to
+// dst; args is dst extended, the command's arguments are args[len(dst):].
+// n and the errors are ParseCommand's. After an error other than
+// ErrIncomplete the parser starts afresh.
+func (p *CommandParser) Parse(dst [][]byte, b []byte, maxBulk int64) (args [][]byte, n int, err error) {
+	args, n, err = p.st.parseAppend(dst, b, maxBulk)
+	if err != nil && err != ErrIncomplete {
+		p.st.reset()
+	}
+	return args, n, err
+}
+
+func (st *cmdState) parseAppend(dst [][]byte, b []byte, maxBulk int64) (args [][]byte, n int, err error) {
 	if len(b) == 0 {
 		return nil, 0, ErrIncomplete
 	}
@@ -233,7 +257,11 @@ func (st *cmdState) parse(b []byte, maxBulk int64) (args [][]byte, n int, err er
 		maxBulk = defaultMaxBulkLen
 	}
 	if b[0] != '*' {
-		return parseInline(b)
+		args, n, err := parseInline(b)
+		if err != nil || dst == nil {
+			return args, n, err
+		}
+		return append(dst, args...), n, nil
 	}
 	if st.count == 0 {
 		cr, err := findLineEnd(b, 0, '\r', defaultMaxInlineLen, msgTooBigMbulkCount)
@@ -249,7 +277,7 @@ func (st *cmdState) parse(b []byte, maxBulk int64) (args [][]byte, n int, err er
 		}
 		// Redis skips the byte after '\r' without looking at it.
 		if count <= 0 {
-			return nil, cr + 2, nil
+			return dst, cr + 2, nil
 		}
 		st.count = count
 		st.pos = cr + 2
@@ -282,12 +310,14 @@ func (st *cmdState) parse(b []byte, maxBulk int64) (args [][]byte, n int, err er
 		pos += int(ll) + 2 // the two bytes after the data are not checked
 		st.pos = pos
 	}
-	args = make([][]byte, st.count)
-	for i := range args {
-		args[i] = b[st.offs[2*i]:st.offs[2*i+1]:st.offs[2*i+1]]
+	if dst == nil {
+		dst = make([][]byte, 0, st.count)
+	}
+	for i := 0; i < int(st.count); i++ {
+		dst = append(dst, b[st.offs[2*i]:st.offs[2*i+1]:st.offs[2*i+1]])
 	}
 	st.reset()
-	return args, pos, nil
+	return dst, pos, nil
 }
 
 // parseInline is processInlineBuffer.

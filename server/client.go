@@ -9,7 +9,6 @@ import (
 	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/resp"
 	"github.com/redpebble/redpebble/store"
-	"github.com/tidwall/redcon"
 )
 
 // CLIENT REPLY modes.
@@ -26,7 +25,7 @@ const (
 type Client struct {
 	repl  *replInfo // REPLCONF/PSYNC state of a replica's connection (master.go)
 	s     *Server
-	conn  redcon.Conn
+	conn  *conn
 	guard *resp.Guard
 	id    int64
 	addr  string
@@ -62,11 +61,11 @@ type Client struct {
 	tx   *store.Tx
 
 	// pipeline is handle's reusable buffer for a pipeline's commands.
-	pipeline []redcon.Command
+	pipeline []rcmd
 
 	// Blocking state (blocking.go): blk is the pending request, blocking
 	// says the handler just asked to block, blockArgs keeps the arguments
-	// for the retries (redcon reuses its buffers only after the handler).
+	// for the retries (the connection reuses its buffers after the handler).
 	blk       *blockState
 	blocking  bool
 	blockArgs [][]byte

@@ -20,7 +20,6 @@ import (
 	"github.com/redpebble/redpebble/replication/rdb"
 	"github.com/redpebble/redpebble/resp"
 	"github.com/redpebble/redpebble/store"
-	"github.com/tidwall/redcon"
 )
 
 // The master side of replication: SYNC/PSYNC/REPLCONF from replicas, the
@@ -57,7 +56,7 @@ type slave struct {
 	s       *Server
 	c       *Client
 	nc      net.Conn
-	dc      redcon.DetachedConn
+	dc      *conn
 	ip      string
 	port    int
 	capaEOF bool
@@ -582,15 +581,15 @@ func cmdPsync(c *Client) {
 	r.sl.c = c
 }
 
-// slaveDetach takes a connection that became a replica out of redcon's
-// loop (from handle, after the PSYNC reply was queued).
-func (s *Server) slaveDetach(conn redcon.Conn, c *Client) {
+// slaveDetach takes a connection that became a replica out of the
+// connection loop (from handle, after the PSYNC reply was queued).
+func (s *Server) slaveDetach(conn *conn, c *Client) {
 	sl := c.repl.slave
 	if len(c.out) > 0 {
 		conn.WriteRaw(c.out)
 		c.out = c.out[:0]
 	}
-	ferr := redcon.BaseWriter(conn).Flush()
+	ferr := conn.Flush()
 	sl.dc = conn.Detach()
 	sl.nc = conn.NetConn()
 	if ferr != nil {
@@ -604,8 +603,8 @@ func (s *Server) slaveDetach(conn redcon.Conn, c *Client) {
 	}()
 }
 
-// slaveStartReader starts reading ACKs, from redcon's closed hook once
-// redcon no longer touches the connection.
+// slaveStartReader starts reading ACKs, from the loop's closed hook once
+// the loop no longer touches the connection.
 func (s *Server) slaveStartReader(c *Client) {
 	sl := c.repl.slave
 	if sl.dc == nil {
@@ -985,7 +984,7 @@ func (s *Server) minReplicasOn() bool {
 // (or an EXEC of a transaction with writes) is refused on a master with
 // fewer than min-replicas-to-write good replicas.
 func (s *Server) minReplicasCheck(c *Client, cmd *command) string {
-	if c.fromMaster || !s.minReplicasOn() {
+	if c.fromMaster {
 		return ""
 	}
 	write := cmd.has(flagWrite)
@@ -994,7 +993,7 @@ func (s *Server) minReplicasCheck(c *Client, cmd *command) string {
 			write = write || q.cmd.has(flagWrite)
 		}
 	}
-	if !write || s.goodReplicas() >= s.cfg.Int("min-replicas-to-write") {
+	if !write || !s.minReplicasOn() || s.goodReplicas() >= s.cfg.Int("min-replicas-to-write") {
 		return ""
 	}
 	return errNoReplicas

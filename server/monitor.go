@@ -4,15 +4,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tidwall/redcon"
 )
 
-// monitor is a client in MONITOR mode: detached from redcon's loop, fed
+// monitor is a client in MONITOR mode: detached from the connection loop, fed
 // through a bounded channel by the goroutines running commands, written by
 // its own goroutine (no socket write ever happens on a command's path).
 type monitor struct {
-	dc    redcon.DetachedConn
+	dc    *conn
 	lines chan []byte
 }
 
@@ -53,8 +51,9 @@ func cmdMonitor(c *Client) {
 			delete(s.monitors, m)
 			s.hasMonitors.Store(len(s.monitors) > 0)
 			s.monitorsMu.Unlock()
-			dc.Close()
+			dc.nc.Close()
 		}()
+		dc.wait()
 		if err := dc.Flush(); err != nil {
 			return
 		}

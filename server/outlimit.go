@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/redpebble/redpebble/pubsub"
-	"github.com/tidwall/redcon"
 )
 
 // The output limit of normal clients (client-output-buffer-limit normal,
@@ -12,7 +11,7 @@ import (
 //
 // A normal client's output is what the server holds for it that its socket
 // has not taken yet: the reply being built (c.out) and the replies queued in
-// redcon's writer (outputPending). It is checked after every command
+// the connection's write buffer (outputPending). It is checked after every command
 // (checkOutput), as Redis's checkClientOutputBufferLimits: at or over the
 // hard limit the client is closed at once, its output dropped; at or over
 // the soft limit for longer than soft-seconds, likewise.
@@ -31,7 +30,7 @@ import (
 // client forever; the server still holds only the chunk.
 
 // outFlushChunk is how much reply data a connection holds before it flushes
-// it itself instead of waiting for the end of redcon's read batch.
+// it itself instead of waiting for the end of its read's pipeline.
 const outFlushChunk = 256 << 10
 
 // hardLimitGrace is how long a blocked write may last under a hard limit
@@ -58,7 +57,7 @@ func softApplies(l *pubsub.Limits) bool {
 func outputPending(c *Client) int64 {
 	used := int64(len(c.out))
 	if c.conn != nil {
-		used += int64(len(redcon.BaseWriter(c.conn).Buffer()))
+		used += int64(len(c.conn.Buffer()))
 	}
 	return used
 }
@@ -93,8 +92,7 @@ func (s *Server) checkOutput(c *Client) {
 	s.logOutputLimit(c)
 	c.out = c.out[:0]
 	if c.conn != nil {
-		w := redcon.BaseWriter(c.conn)
-		w.SetBuffer(w.Buffer()[:0])
+		c.conn.DropBuffer()
 	}
 	c.closing = true
 }
@@ -106,16 +104,15 @@ func (s *Server) logOutputLimit(c *Client) {
 // flushOutput runs after handle queued n reply bytes on conn: past
 // outFlushChunk it writes them out, within the time the limits allow a
 // blocked write (see above).
-func (s *Server) flushOutput(conn redcon.Conn, c *Client, n int) {
+func (s *Server) flushOutput(conn *conn, c *Client, n int) {
 	c.unflushed += n
 	if c.unflushed < outFlushChunk {
 		return
 	}
 	c.unflushed = 0
-	w := redcon.BaseWriter(conn)
 	l := s.normalLimits()
 	if l == nil {
-		if err := w.Flush(); err != nil {
+		if err := conn.Flush(); err != nil {
 			c.closing = true
 			conn.Close()
 		}
@@ -139,7 +136,7 @@ func (s *Server) flushOutput(conn redcon.Conn, c *Client, n int) {
 	}
 	nc := conn.NetConn()
 	nc.SetWriteDeadline(deadline)
-	err := w.Flush()
+	err := conn.Flush()
 	nc.SetWriteDeadline(time.Time{})
 	if err == nil {
 		if startedSoft {

@@ -12,13 +12,12 @@ import (
 
 	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/resp"
-	"github.com/tidwall/redcon"
 )
 
 // Pub/Sub (issue 5): SUBSCRIBE and friends, PUBLISH, PUBSUB, and the
 // connection mode they need.
 //
-// A connection that subscribes leaves redcon's loop (Detach) on its first
+// A connection that subscribes leaves the connection loop (Detach) on its first
 // (P|S)SUBSCRIBE and is served from then on by two goroutines of its own: a
 // reader that runs its commands (psServe) and a writer that copies its
 // Outbox to the socket (Outbox.Run). Everything the connection is sent —
@@ -59,8 +58,8 @@ type psConn struct {
 	ncp      atomic.Pointer[net.Conn] // nc, for cut from other goroutines
 	direct   atomic.Pointer[nbWriter] // nc's non-blocking writer, for Wake (nil until detached, and for TLS)
 	cutDone  atomic.Bool
-	wdone    chan struct{}       // closed when the writer goroutine ends
-	dc       redcon.DetachedConn // set by psDetach for psStartServe
+	wdone    chan struct{} // closed when the writer goroutine ends
+	dc       *conn         // set by psDetach for psStartServe
 	once     sync.Once
 	pubsubCl bool // the outbox enforces the pubsub class (else normal)
 }
@@ -354,14 +353,14 @@ func (w *countingWriter) WriteBuffers(bufs [][]byte) (int64, error) {
 	return n, err
 }
 
-// psDetach takes c out of redcon's loop after the command that made it a
+// psDetach takes c out of the connection loop after the command that made it a
 // pub/sub connection, on the connection's goroutine.
-func (s *Server) psDetach(conn redcon.Conn, c *Client) {
+func (s *Server) psDetach(conn *conn, c *Client) {
 	p := c.psc
 	reply := c.replyBytes()
 	// Replies to the commands before this one in the same pipeline are still
-	// in redcon's buffer: send them first.
-	ferr := redcon.BaseWriter(conn).Flush()
+	// in the connection's buffer: send them first.
+	ferr := conn.Flush()
 	dc := conn.Detach()
 	p.nc = conn.NetConn()
 	p.ncp.Store(&p.nc)
@@ -379,7 +378,7 @@ func (s *Server) psDetach(conn redcon.Conn, c *Client) {
 	}()
 	go func() {
 		select {
-		case <-s.done: // redcon no longer knows the connection: close it on shutdown
+		case <-s.done: // the loop no longer knows the connection: close it on shutdown
 			p.nc.Close()
 		case <-p.wdone:
 		}
@@ -392,13 +391,13 @@ func (s *Server) psDetach(conn redcon.Conn, c *Client) {
 		s.psCleanup(c)
 		return
 	}
-	// redcon's goroutine still reads the connection's state after this
-	// handler returns: the reader starts from its closed hook (psStartServe).
+	// The loop still reads the connection's state after this handler
+	// returns: the reader starts from its closed hook (psStartServe).
 	p.dc = dc
 }
 
 // psStartServe starts the reader of a connection psDetach took out of
-// redcon's loop, from redcon's closed hook, once redcon no longer touches it.
+// the loop, from its closed hook, once the loop no longer touches it.
 func (s *Server) psStartServe(c *Client) {
 	p := c.psc
 	if p.dc != nil {
@@ -409,7 +408,7 @@ func (s *Server) psStartServe(c *Client) {
 }
 
 // psServe is the reader loop of a detached connection.
-func (s *Server) psServe(c *Client, dc redcon.DetachedConn) {
+func (s *Server) psServe(c *Client, dc *conn) {
 	p := c.psc
 	handedOver := false
 	defer func() {
@@ -428,7 +427,7 @@ func (s *Server) psServe(c *Client, dc redcon.DetachedConn) {
 		if c.killed.Load() {
 			return
 		}
-		s.netIn.Add(int64(len(cmd.Raw)))
+		s.netIn.Add(int64(cmd.Raw))
 		c.args = cmd.Args
 		c.out = c.out[:0]
 		p.out.Hold()
@@ -504,7 +503,7 @@ func (s *Server) psHandOver(c *Client) {
 		delete(s.ps.conns, p)
 		s.ps.mu.Unlock()
 		s.mu.Lock()
-		delete(s.clients, c.id) // as for any monitor (redcon's closed hook)
+		delete(s.clients, c.id) // as for any monitor (the loop's closed hook)
 		s.mu.Unlock()
 		s.unwatchAll(c)
 	})
@@ -536,12 +535,12 @@ func (s *Server) registerPubsub() {
 
 // psBatch is where a PUBLISH run by c may leave the wakeups of its
 // subscribers' writers (pubsub.Batch), or nil when they must be woken at
-// once: only a plain client in redcon's loop with more commands of the same
+// once: only a plain client in the connection loop with more commands of the same
 // pipeline to run defers them, and psEndCommand wakes them when the run of
 // publishes ends. Redis likewise writes to subscribers once per event-loop
 // turn, after the whole pipeline it read, not once per message.
 func (c *Client) psBatch() *pubsub.Batch {
-	if c.conn == nil || c.psc != nil || c.inExec || c.fromMaster || len(c.conn.PeekPipeline()) == 0 {
+	if c.conn == nil || c.psc != nil || c.inExec || c.fromMaster {
 		return nil
 	}
 	return &c.psPending
@@ -551,11 +550,19 @@ func (c *Client) psBatch() *pubsub.Batch {
 // command of the pipeline is another publish, it wakes the writers the
 // publishes before held back, so nothing else (a read from the network, a
 // blocking command, a slow one) can delay their messages.
-func (c *Client) psEndCommand(conn redcon.Conn) {
+func (c *Client) psEndCommand(conn *conn) {
 	if !c.psPending.Pending() {
 		return
 	}
-	if next := conn.PeekPipeline(); len(next) > 0 && len(next[0].Args) > 0 {
+	next := conn.PeekPipeline()
+	if len(next) == 0 {
+		// The read's last command: serveConn wakes them right after it
+		// wrote the replies, so the publisher has its replies first, as
+		// Redis writes a publisher's replies before its subscribers'
+		// messages (the newest client with output first).
+		return
+	}
+	if len(next[0].Args) > 0 {
 		if n := next[0].Args[0]; strings.EqualFold(string(n), "publish") || strings.EqualFold(string(n), "spublish") {
 			return
 		}

@@ -19,7 +19,6 @@ import (
 	"github.com/redpebble/redpebble/resp"
 	"github.com/redpebble/redpebble/server/config"
 	"github.com/redpebble/redpebble/store"
-	"github.com/tidwall/redcon"
 )
 
 // Version is the Redis version redpebble reports (the command set and reply
@@ -35,7 +34,7 @@ type Server struct {
 	rcmds map[string]*redisCommand
 	log   *log.Logger
 
-	listeners []*redcon.Server
+	listeners []net.Listener
 	addrs     []net.Addr
 
 	mu      sync.Mutex // guards clients
@@ -263,10 +262,29 @@ func (s *Server) Listen() error {
 
 // Serve serves connections from ln in the background.
 func (s *Server) Serve(ln net.Listener) {
-	rs := redcon.NewServerNetwork(ln.Addr().Network(), ln.Addr().String(), s.handle, s.accept, s.closed)
-	s.listeners = append(s.listeners, rs)
+	s.listeners = append(s.listeners, ln)
 	s.addrs = append(s.addrs, ln.Addr())
-	go rs.Serve(guardListener{ln, s})
+	go s.acceptLoop(guardListener{ln, s})
+}
+
+// acceptLoop serves each connection ln accepts on its own goroutine.
+func (s *Server) acceptLoop(ln net.Listener) {
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.done:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(5 * time.Millisecond) // EMFILE and the like: try again
+			continue
+		}
+		go s.serveConn(nc)
+	}
 }
 
 // Addrs returns the addresses served.
@@ -282,6 +300,13 @@ func (s *Server) Close() error {
 		for _, l := range s.listeners {
 			l.Close()
 		}
+		s.mu.Lock()
+		for _, c := range s.clients {
+			if c.conn != nil {
+				c.conn.NetConn().Close()
+			}
+		}
+		s.mu.Unlock()
 		if p := s.cfg.String("unixsocket"); p != "" {
 			os.Remove(p)
 		}
@@ -291,7 +316,7 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-func (s *Server) accept(conn redcon.Conn) bool {
+func (s *Server) accept(conn *conn) bool {
 	s.totalConns.Add(1)
 	c := &Client{s: s, conn: conn, id: s.nextID.Add(1), addr: conn.RemoteAddr(), proto: resp.RESP2,
 		created: time.Now(), user: "default", fd: 8}
@@ -327,16 +352,16 @@ func (s *Server) accept(conn redcon.Conn) bool {
 		s.mu.Unlock()
 		return false
 	}
-	conn.SetContext(c)
+	conn.ctx = c
 	return true
 }
 
-func (s *Server) closed(conn redcon.Conn, err error) {
-	c, _ := conn.Context().(*Client)
+func (s *Server) closed(conn *conn, err error) {
+	c := conn.ctx
 	if c == nil {
 		return
 	}
-	if c.psc != nil { // a detached pub/sub connection: redcon is done with it
+	if c.psc != nil { // a detached pub/sub connection: the loop is done with it
 		s.psStartServe(c)
 		return
 	}
@@ -350,12 +375,12 @@ func (s *Server) closed(conn redcon.Conn, err error) {
 	s.unwatchAll(c)
 }
 
-// handle is redcon's per-command callback, on the connection's goroutine.
-// It also takes the rest of the pipeline redcon has parsed: runs of plain
+// handle runs a command of the connection's last read, on its goroutine.
+// It also takes the rest of the pipeline that read holds: runs of plain
 // write commands in it share one store Update (one group commit instead of
 // one per command), everything else runs one by one, in order.
-func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
-	c := conn.Context().(*Client)
+func (s *Server) handle(conn *conn, rc rcmd) {
+	c := conn.ctx
 	if c.killed.Load() {
 		c.psPending.Flush()
 		conn.Close()
@@ -366,7 +391,7 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 	if pending := conn.PeekPipeline(); len(pending) == 0 || !s.batchable(c, rc.Args) || mayDetach(pending) {
 		s.handleOne(c, rc)
 		if c.psc != nil {
-			// The client subscribed: its connection leaves redcon's loop
+			// The client subscribed: its connection leaves the loop
 			// (pubsub.go), with the rest of the pipeline.
 			s.psDetach(conn, c)
 			return
@@ -403,15 +428,14 @@ func (s *Server) handle(conn redcon.Conn, rc redcon.Command) {
 		c.out = nil
 	}
 	if c.closing {
-		redcon.BaseWriter(conn).Flush()
 		conn.Close()
 	}
 }
 
 // mayDetach reports whether a pipeline holds a command that takes the
-// connection out of redcon's loop (a subscription or MONITOR): such a
+// connection out of the loop (a subscription or MONITOR): such a
 // pipeline is run one command at a time, so Detach keeps the rest of it.
-func mayDetach(cmds []redcon.Command) bool {
+func mayDetach(cmds []rcmd) bool {
 	for _, rc := range cmds {
 		if len(rc.Args) == 0 {
 			continue
@@ -427,8 +451,8 @@ func mayDetach(cmds []redcon.Command) bool {
 
 // handleOne runs one command and keeps its reply in c.out as CLIENT REPLY
 // says.
-func (s *Server) handleOne(c *Client, rc redcon.Command) {
-	s.netIn.Add(int64(len(rc.Raw)))
+func (s *Server) handleOne(c *Client, rc rcmd) {
+	s.netIn.Add(int64(rc.Raw))
 	c.args = rc.Args
 	mark := len(c.out)
 	s.call(c)
@@ -461,12 +485,12 @@ func (s *Server) batchable(c *Client, args [][]byte) bool {
 }
 
 // callGroup runs plain write commands (batchable) in one store Update.
-func (s *Server) callGroup(c *Client, cmds []redcon.Command) {
+func (s *Server) callGroup(c *Client, cmds []rcmd) {
 	start := len(c.out)
 	now := time.Now()
 	err := s.db.Update(func(tx *store.Tx) error {
 		for _, rc := range cmds {
-			s.netIn.Add(int64(len(rc.Raw)))
+			s.netIn.Add(int64(rc.Raw))
 			c.args = rc.Args
 			cmd, _ := s.cmds.lookup(c.args)
 			name := cmd.name
