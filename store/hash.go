@@ -105,7 +105,7 @@ func (h *Hash) Set(f, v []byte) (bool, error) {
 	if !ok {
 		h.size++
 	}
-	h.tx.wroteSub(h.kbuf)
+	h.tx.wroteSub(h.kbuf, v, true)
 	return !ok, h.tx.b.Set(h.kbuf, v, nil)
 }
 
@@ -120,7 +120,7 @@ func (h *Hash) Del(f []byte) (bool, error) {
 		return false, err
 	}
 	h.size--
-	h.tx.wroteSub(h.kbuf)
+	h.tx.wroteSub(h.kbuf, nil, false)
 	return true, h.tx.b.Delete(h.kbuf, nil)
 }
 

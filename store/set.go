@@ -55,7 +55,7 @@ func (tx *Tx) SetAdd(db int, m *Meta, member []byte) (bool, error) {
 		return false, err
 	}
 	m.Size++
-	tx.wroteSub(k)
+	tx.wroteSub(k, nil, true)
 	return true, tx.b.Set(k, nil, nil)
 }
 
@@ -71,7 +71,7 @@ func (tx *Tx) SetRem(db int, m *Meta, member []byte) (bool, error) {
 		return false, err
 	}
 	m.Size--
-	tx.wroteSub(k)
+	tx.wroteSub(k, nil, false)
 	return true, tx.b.Delete(k, nil)
 }
 

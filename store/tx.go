@@ -49,17 +49,29 @@ type Tx struct {
 	// snapMap is, for a read Tx on a snapshot, the dbmap in effect when it
 	// was taken (nil otherwise: the latest one).
 	snapMap []uint32
-	// A write Tx tracks the metadata keys its batch wrote (metaDirty) or
-	// whether it deleted a range that may hold some (metaRange): those
-	// lookups read the batch, the others the cache (cache.go).
-	metaDirty map[string]struct{}
-	metaRange bool
-	// Likewise for sub-records (isSubPointKey): the keys its batch wrote
-	// (subDirty), the collections whose subkeys it deleted (subGone), or
-	// whether it deleted a range that may hold other ones (subRange).
-	subDirty map[string]struct{}
-	subGone  map[collID]struct{}
-	subRange bool
+	// A write Tx keeps the last record its batch wrote for each metadata
+	// key (metaDirty: the overlay), so that reading back what the group
+	// wrote is a map lookup, not an indexed-batch Get (which merges the
+	// batch with every memtable and level). Once it deleted a range that
+	// may hold metadata (metaRange, at write number metaRangeSeq) the
+	// entries written before read the batch, as do the keys the overlay
+	// lacks; the others read the cache (cache.go).
+	metaDirty    map[string]wrote
+	metaRange    bool
+	metaRangeSeq uint32
+	// Likewise for sub-records (isSubPointKey): the overlay (subDirty), the
+	// collections whose subkeys it deleted (subGone, with the write number
+	// of the last such delete), or whether it deleted a range that may
+	// hold other ones (subRange, subRangeSeq).
+	subDirty    map[string]wrote
+	subGone     map[collID]uint32
+	subRange    bool
+	subRangeSeq uint32
+	// seq numbers the overlay's writes and the range deletes between them.
+	seq uint32
+	// arena holds the overlay's values: appended to, never changed, so a
+	// value stays valid when the arena grows (until the Tx ends).
+	arena []byte
 	// zmemo holds, in a write Tx, the rank directories of the zsets the
 	// group changed (zset.go), by their boundary prefix.
 	zmemo map[string]*zMemo
@@ -108,15 +120,54 @@ func (tx *Tx) endWrite() {
 	clear(tx.subDirty)
 	clear(tx.subGone)
 	tx.subRange = false
+	tx.seq, tx.metaRangeSeq, tx.subRangeSeq = 0, 0, 0
+	if cap(tx.arena) > 4<<20 {
+		tx.arena = nil
+	} else {
+		tx.arena = tx.arena[:0]
+	}
 	clear(tx.zmemo)
 }
 
-// wroteMeta records that the batch wrote metadata key k.
-func (tx *Tx) wroteMeta(k []byte) {
-	if tx.metaDirty == nil {
-		tx.metaDirty = map[string]struct{}{}
+// wrote is an overlay entry: the record a write Tx's batch last wrote for a
+// key (live false: it deleted the key), and the write's number.
+type wrote struct {
+	v    []byte
+	live bool
+	seq  uint32
+}
+
+// keep copies v into the arena; the copy is never nil.
+func (tx *Tx) keep(v []byte) []byte {
+	if tx.arena == nil {
+		tx.arena = make([]byte, 0, 64<<10)
 	}
-	tx.metaDirty[string(k)] = struct{}{}
+	n := len(tx.arena)
+	tx.arena = append(tx.arena, v...)
+	return tx.arena[n:len(tx.arena):len(tx.arena)]
+}
+
+// wroteMeta records that the batch wrote v to metadata key k (live false:
+// deleted k).
+func (tx *Tx) wroteMeta(k, v []byte, live bool) {
+	if tx.d.cache == nil {
+		// Without the cache every read goes to pebble (the tests'
+		// reference store).
+		return
+	}
+	if live {
+		v = tx.keep(v)
+	}
+	tx.recordMeta(k, v, live)
+}
+
+// recordMeta puts k's overlay entry; v is already kept (in the arena).
+func (tx *Tx) recordMeta(k, v []byte, live bool) {
+	if tx.metaDirty == nil {
+		tx.metaDirty = map[string]wrote{}
+	}
+	tx.seq++
+	tx.metaDirty[string(k)] = wrote{v: v, live: live, seq: tx.seq}
 }
 
 // getMeta reads metadata record k, through the cache when it holds the
@@ -125,7 +176,13 @@ func (tx *Tx) getMeta(k []byte) ([]byte, bool, error) {
 	if tx.b == nil {
 		return tx.getCached(k, false)
 	}
-	_, dirty := tx.metaDirty[string(k)]
+	w, dirty := tx.metaDirty[string(k)]
+	if dirty && w.seq > tx.metaRangeSeq && tx.r == pebble.Reader(tx.b) {
+		if !w.live {
+			return nil, false, nil
+		}
+		return w.v, true, nil
+	}
 	return tx.getCached(k, dirty || tx.metaRange)
 }
 
@@ -152,30 +209,40 @@ func (tx *Tx) getCached(k []byte, batchWins bool) ([]byte, bool, error) {
 	return tx.get(k)
 }
 
-// wroteSub records that the batch wrote k when it is a sub-record key.
-func (tx *Tx) wroteSub(k []byte) {
+// wroteSub records that the batch wrote v to k (live false: deleted k)
+// when k is a sub-record key.
+func (tx *Tx) wroteSub(k, v []byte, live bool) {
 	if !isSubPointKey(k) || tx.d.cache == nil {
 		return
 	}
 	if tx.subDirty == nil {
-		tx.subDirty = map[string]struct{}{}
+		tx.subDirty = map[string]wrote{}
 	}
-	tx.subDirty[string(k)] = struct{}{}
+	w := wrote{live: live}
+	if live {
+		w.v = tx.keep(v)
+	}
+	tx.seq++
+	w.seq = tx.seq
+	tx.subDirty[string(k)] = w
 }
 
 // deletedRange records a range delete [lo, hi) of the batch.
 func (tx *Tx) deletedRange(lo, hi []byte) {
+	tx.seq++
 	if rangeMayCoverMeta(lo, hi) {
 		tx.metaRange = true
+		tx.metaRangeSeq = tx.seq
 	}
 	switch id, coll, may := rangeSub(lo, hi); {
 	case coll:
 		if tx.subGone == nil {
-			tx.subGone = map[collID]struct{}{}
+			tx.subGone = map[collID]uint32{}
 		}
-		tx.subGone[id] = struct{}{}
+		tx.subGone[id] = tx.seq
 	case may:
 		tx.subRange = true
+		tx.subRangeSeq = tx.seq
 	}
 }
 
@@ -185,12 +252,26 @@ func (tx *Tx) getSub(k []byte) ([]byte, bool, error) {
 	if tx.b == nil {
 		return tx.getCached(k, false)
 	}
-	if tx.subRange || tx.r != pebble.Reader(tx.b) {
+	if tx.r != pebble.Reader(tx.b) {
 		// A load's fresh reader reads its own keyspace differently.
 		return tx.get(k)
 	}
-	_, dirty := tx.subDirty[string(k)]
-	_, gone := tx.subGone[subColl(k)]
+	w, dirty := tx.subDirty[string(k)]
+	var goneAt uint32
+	gone := false
+	if len(tx.subGone) > 0 {
+		goneAt, gone = tx.subGone[subColl(k)]
+	}
+	if dirty && w.seq > tx.subRangeSeq && (!gone || w.seq > goneAt) {
+		// Written after any range delete that may cover it.
+		if !w.live {
+			return nil, false, nil
+		}
+		return w.v, true, nil
+	}
+	if tx.subRange {
+		return tx.get(k)
+	}
 	return tx.getCached(k, dirty || gone)
 }
 
@@ -275,18 +356,18 @@ func (tx *Tx) Get(k []byte) ([]byte, bool, error) { return tx.get(k) }
 // Set writes a raw record.
 func (tx *Tx) Set(k, v []byte) error {
 	if isMetaKey(k) {
-		tx.wroteMeta(k)
+		tx.wroteMeta(k, v, true)
 	}
-	tx.wroteSub(k)
+	tx.wroteSub(k, v, true)
 	return tx.b.Set(k, v, nil)
 }
 
 // Delete deletes a raw record.
 func (tx *Tx) Delete(k []byte) error {
 	if isMetaKey(k) {
-		tx.wroteMeta(k)
+		tx.wroteMeta(k, nil, false)
 	}
-	tx.wroteSub(k)
+	tx.wroteSub(k, nil, false)
 	return tx.b.Delete(k, nil)
 }
 
@@ -375,8 +456,19 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 		dl.expires++
 	}
 	tx.kbuf = metaKey(tx.kbuf[:0], ks, key)
-	tx.wroteMeta(tx.kbuf)
-	val := m.encode(make([]byte, 0, metaHeaderLen+len(m.Value)+16+len(m.Extra)))
+	var val []byte
+	if tx.d.cache != nil {
+		// Encoded straight into the overlay's arena.
+		if tx.arena == nil {
+			tx.arena = make([]byte, 0, 64<<10)
+		}
+		n := len(tx.arena)
+		tx.arena = m.encode(tx.arena)
+		val = tx.arena[n:len(tx.arena):len(tx.arena)]
+		tx.recordMeta(tx.kbuf, val, true)
+	} else {
+		val = m.encode(make([]byte, 0, metaHeaderLen+len(m.Value)+16+len(m.Extra)))
+	}
 	tx.touch(db, key)
 	return tx.b.Set(tx.kbuf, val, nil)
 }
@@ -426,7 +518,7 @@ func (tx *Tx) deleteMeta(db int, ks uint32, key []byte, m *Meta) error {
 	}
 	tx.touch(db, key)
 	mk := metaKey(nil, ks, key)
-	tx.wroteMeta(mk)
+	tx.wroteMeta(mk, nil, false)
 	return tx.b.Delete(mk, nil)
 }
 
@@ -445,7 +537,7 @@ func (tx *Tx) copySubkeys(src uint32, keyid uint64, dst uint32, keyid2 uint64) e
 		if err != nil {
 			return err
 		}
-		tx.wroteSub(k)
+		tx.wroteSub(k, v, true)
 		if err := tx.b.Set(k, v, nil); err != nil {
 			return err
 		}
@@ -519,7 +611,7 @@ func (tx *Tx) Rename(db int, src, dst []byte, nx bool) (found bool, done bool, e
 	}
 	tx.touch(db, src)
 	smk := metaKey(nil, ks, src)
-	tx.wroteMeta(smk)
+	tx.wroteMeta(smk, nil, false)
 	if err := tx.b.Delete(smk, nil); err != nil {
 		return true, false, err
 	}
@@ -565,8 +657,9 @@ func (tx *Tx) FlushDB(n int) error {
 	dl.keys = -c.keys.Load()
 	dl.expires = -c.expires.Load()
 	tx.ev.Flushed = append(tx.ev.Flushed, n)
-	tx.metaRange = true
-	tx.subRange = true
+	tx.seq++
+	tx.metaRange, tx.metaRangeSeq = true, tx.seq
+	tx.subRange, tx.subRangeSeq = true, tx.seq
 	return tx.b.DeleteRange(ksPrefix(nil, ks), ksPrefix(nil, ks+1), nil)
 }
 

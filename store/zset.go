@@ -165,8 +165,9 @@ func (tx *Tx) zset(m *Meta, z *zKeys, mk, member []byte, score float64, existed 
 	} else {
 		m.Size++
 	}
-	tx.wroteSub(mk)
-	if err := tx.b.Set(mk, bitsVal(score), nil); err != nil {
+	sv := bitsVal(score)
+	tx.wroteSub(mk, sv, true)
+	if err := tx.b.Set(mk, sv, nil); err != nil {
 		return err
 	}
 	return tx.zIndexAdd(z, zEntry(score, member), score)
@@ -185,7 +186,7 @@ func (tx *Tx) ZRem(db int, m *Meta, member []byte) (bool, error) {
 	}
 	score := valScore(v)
 	m.Size--
-	tx.wroteSub(mk)
+	tx.wroteSub(mk, nil, false)
 	if err := tx.b.Delete(mk, nil); err != nil {
 		return true, err
 	}
