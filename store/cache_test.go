@@ -538,3 +538,65 @@ func TestSubCacheRangeDeleteInGroup(t *testing.T) {
 		require.True(t, isNew, "a dropped field is seen")
 	}
 }
+
+// TestDeferredMetaRecords: the metadata records Put defers to the end of a
+// write group are seen by everything in the group that reads the batch (a
+// scan, a random key, a raw get), are ordered before a later FLUSHDB, and
+// count in WriteCount when Put makes them, not when they reach the batch.
+func TestDeferredMetaRecords(t *testing.T) {
+	d := openCache(t, vfs.NewMem(), 0)
+	defer d.Close()
+	put := func(tx *Tx, k, v string) {
+		m, ok, err := tx.Lookup(0, []byte(k))
+		require.NoError(t, err)
+		var old *Meta
+		if ok {
+			old = &m
+		}
+		require.NoError(t, tx.Put(0, []byte(k), old, &Meta{Type: TypeString, Value: []byte(v)}))
+	}
+	require.NoError(t, d.Update(func(tx *Tx) error {
+		w0 := tx.WriteCount()
+		put(tx, "a", "1")
+		put(tx, "a", "2")
+		require.Equal(t, w0+2, tx.WriteCount())
+		_, keys, err := tx.Scan(0, 0, 10, nil)
+		require.NoError(t, err)
+		require.Equal(t, [][]byte{[]byte("a")}, keys)
+		require.Equal(t, w0+2, tx.WriteCount(), "a scan wrote nothing")
+		k, ok, err := tx.RandomKey(0)
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.Equal(t, "a", string(k))
+		put(tx, "b", "3")
+		ks, _ := tx.ksid(0)
+		v, ok, err := tx.get(metaKey(nil, ks, []byte("b")))
+		require.NoError(t, err)
+		require.True(t, ok)
+		m, err := decodeMeta(v)
+		require.NoError(t, err)
+		require.Equal(t, "3", string(m.Value))
+		put(tx, "c", "4")
+		require.NoError(t, tx.FlushDB(0))
+		put(tx, "d", "5")
+		return nil
+	}))
+	require.Equal(t, `0/d="5";`, dumpStrings(t, d, "a", "b", "c", "d"))
+}
+
+func dumpStrings(t *testing.T, d *DB, keys ...string) string {
+	var sb strings.Builder
+	require.NoError(t, d.View(true, func(tx *Tx) error {
+		for _, k := range keys {
+			m, ok, err := tx.Lookup(0, []byte(k))
+			if err != nil {
+				return err
+			}
+			if ok {
+				fmt.Fprintf(&sb, "0/%s=%q;", k, m.Value)
+			}
+		}
+		return nil
+	}))
+	return sb.String()
+}

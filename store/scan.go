@@ -22,6 +22,9 @@ func (tx *Tx) Scan(db int, cursor uint64, count int, keep func(key []byte, m *Me
 		return 0, nil, nil
 	}
 	lo, hi := metaBounds(ks)
+	if err := tx.flushMeta(); err != nil {
+		return 0, nil, err
+	}
 	it, err := tx.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return 0, nil, err
@@ -71,6 +74,9 @@ func (tx *Tx) ForEach(db int, fn func(key []byte, m *Meta) bool) error {
 		return err
 	}
 	lo, hi := metaBounds(ks)
+	if err := tx.flushMeta(); err != nil {
+		return err
+	}
 	it, err := tx.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return err
@@ -103,6 +109,9 @@ func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	lo, hi := metaBounds(ks)
+	if err := tx.flushMeta(); err != nil {
+		return nil, false, err
+	}
 	it, err := tx.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return nil, false, err

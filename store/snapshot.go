@@ -44,7 +44,9 @@ func (tx *Tx) WriteCount() uint32 {
 	if tx.b == nil {
 		return 0
 	}
-	return tx.b.Count()
+	// Deferred metadata records count when Put makes them, not when they
+	// reach the batch.
+	return tx.b.Count() - tx.flushed + tx.deferred
 }
 
 // ExpiredSoFar lists the keys deleted as expired in this write Tx's group so

@@ -163,7 +163,10 @@ func (d *DB) writer() {
 		if d.beforeCommit != nil {
 			d.beforeCommit(tx)
 		}
-		err := d.commit(tx, b, load)
+		err := tx.flushMeta()
+		if err == nil {
+			err = d.commit(tx, b, load)
+		}
 		if err != nil {
 			for _, r := range group {
 				if r.err == nil {
