@@ -167,10 +167,21 @@ func (tx *Tx) wroteMeta(k, v []byte, live bool) {
 		// reference store).
 		return
 	}
+	if !tx.overlayOn() {
+		tx.recordMeta(k, nil, live, false) // only that k is dirty
+		return
+	}
 	if live {
 		v = tx.keep(v)
 	}
 	tx.recordMeta(k, v, live, false)
+}
+
+// overlayOn reports whether the overlay keeps values: in a write Tx with
+// the cache, except in a full sync's load (its fresh reader reads the
+// batch; each key is loaded once, so an overlay would only cost memory).
+func (tx *Tx) overlayOn() bool {
+	return tx.d.cache != nil && tx.r == pebble.Reader(tx.b)
 }
 
 // recordMeta puts k's overlay entry; v is already kept (in the arena).
@@ -263,8 +274,8 @@ func (tx *Tx) getCached(k []byte, batchWins bool) ([]byte, bool, error) {
 // wroteSub records that the batch wrote v to k (live false: deleted k)
 // when k is a sub-record key.
 func (tx *Tx) wroteSub(k, v []byte, live bool) {
-	if !isSubPointKey(k) || tx.d.cache == nil {
-		return
+	if !isSubPointKey(k) || !tx.overlayOn() {
+		return // a load's getSub reads its fresh reader anyway
 	}
 	if tx.subDirty == nil {
 		tx.subDirty = map[string]wrote{}
@@ -520,7 +531,7 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 	}
 	tx.kbuf = metaKey(tx.kbuf[:0], ks, key)
 	var val []byte
-	if tx.d.cache != nil {
+	if tx.overlayOn() {
 		// Encoded straight into the overlay's arena.
 		if tx.arena == nil {
 			tx.arena = make([]byte, 0, 64<<10)
@@ -533,6 +544,9 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 		return nil
 	}
 	val = m.encode(make([]byte, 0, metaHeaderLen+len(m.Value)+16+len(m.Extra)))
+	if tx.d.cache != nil {
+		tx.recordMeta(tx.kbuf, nil, true, false) // only that the key is dirty
+	}
 	tx.touch(db, key)
 	return tx.b.Set(tx.kbuf, val, nil)
 }
