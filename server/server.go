@@ -196,13 +196,34 @@ func (l guardListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.s.setKeepAlive(c)
+	return resp.NewGuard(c, *l.s.limits.Load()), nil
+}
+
+// keepAliveListener sets tcp-keepalive on the TCP connections it accepts:
+// under a TLS listener, whose connections guardListener sees as *tls.Conn.
+type keepAliveListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l keepAliveListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.s.setKeepAlive(c)
+	}
+	return c, err
+}
+
+// setKeepAlive applies tcp-keepalive (seconds, 0 = off) to a TCP connection,
+// as Redis's anetKeepAlive.
+func (s *Server) setKeepAlive(c net.Conn) {
 	if tc, ok := c.(*net.TCPConn); ok {
-		if ka := l.s.cfg.Int("tcp-keepalive"); ka > 0 {
+		if ka := s.cfg.Int("tcp-keepalive"); ka > 0 {
 			tc.SetKeepAlive(true)
 			tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
 		}
 	}
-	return resp.NewGuard(c, *l.s.limits.Load()), nil
 }
 
 // Listen opens the configured TCP (bind, port) and unix socket listeners and

@@ -224,9 +224,6 @@ func (s *Server) listenTLS() ([]net.Listener, error) {
 	}
 	s.tlsCfg.Store(tc)
 	s.hookTLS()
-	// Every handshake takes the current configuration, so CONFIG SET of the
-	// tls-* directives applies to new connections.
-	tc = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return s.tlsCfg.Load(), nil }}
 	var lns []net.Listener
 	for _, addr := range s.cfg.Strings("bind") {
 		optional := strings.HasPrefix(addr, "-")
@@ -241,9 +238,17 @@ func (s *Server) listenTLS() ([]net.Listener, error) {
 			}
 			return nil, fmt.Errorf("Could not create server TLS listening socket %s:%d: %w", addr, port, err)
 		}
-		lns = append(lns, tls.NewListener(ln, tc))
+		lns = append(lns, s.tlsListener(ln))
 	}
 	return lns, nil
+}
+
+// tlsListener serves TLS on ln. Every handshake takes the current
+// configuration, so CONFIG SET of the tls-* directives applies to new
+// connections; tcp-keepalive is set on the TCP socket underneath.
+func (s *Server) tlsListener(ln net.Listener) net.Listener {
+	tc := &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return s.tlsCfg.Load(), nil }}
+	return tls.NewListener(keepAliveListener{ln, s}, tc)
 }
 
 // hookTLS makes CONFIG SET of the TLS directives rebuild the configuration
