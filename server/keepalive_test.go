@@ -2,8 +2,13 @@ package server
 
 import (
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/redpebble/redpebble/server/config"
 )
 
 // TestKeepAliveUnderTLS: tcp-keepalive (its period: Go turns keep-alive on
@@ -86,4 +91,28 @@ func keepAlive(t *testing.T, c *net.TCPConn) (on bool, idle int) {
 		t.Fatal(e1, e2)
 	}
 	return v != 0, idle
+}
+
+// TestTLSReplicationBadCertRefusedAtStart: with tls-replication yes and no
+// tls-port, certificate files that do not load refuse the start (Redis runs
+// tlsConfigure at start-up whenever either is on).
+func TestTLSReplicationBadCertRefusedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.pem")
+	if err := os.WriteFile(bad, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load([]string{"--dir", dir, "--port", "0", "--tls-replication", "yes",
+		"--tls-cert-file", bad, "--tls-key-file", bad, "--tls-ca-cert-file", bad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Listen(); err == nil || !strings.Contains(err.Error(), "Failed to load certificate") {
+		t.Fatalf("Listen = %v, want the certificate refused", err)
+	}
 }

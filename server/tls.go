@@ -216,6 +216,14 @@ func parseTLSCiphers(list string) []uint16 {
 func (s *Server) listenTLS() ([]net.Listener, error) {
 	port := s.cfg.Int("tls-port")
 	if port == 0 {
+		if s.cfg.Bool("tls-replication") {
+			// As Redis's start-up (tlsConfigure whenever tls-port or
+			// tls-replication is on): a link configuration that does not
+			// load refuses to start, rather than failing each connect.
+			if _, err := s.tlsClientConfig(); err != nil {
+				return nil, err
+			}
+		}
 		return nil, nil
 	}
 	tc, err := s.tlsConfig()
