@@ -427,6 +427,13 @@ type subCache struct {
 	colls map[collID]map[string]subRec // by the key after SubPrefix
 	size  int64
 	max   int64
+	// complete holds the keyids of collections every record of which is
+	// cached: created by a committed write group (a fresh keyid, so pebble
+	// had nothing of it) and nothing of theirs dropped since (an eviction,
+	// a record too big to cache, a range delete, a clear). A record such
+	// a collection lacks is absent without a pebble read — the members
+	// and fields a pipeline adds for the first time.
+	complete map[uint64]struct{}
 }
 
 type collID struct {
@@ -455,16 +462,31 @@ func subColl(k []byte) collID {
 }
 
 func newSubCache(bytes int64) *subCache {
-	return &subCache{colls: map[collID]map[string]subRec{}, max: bytes}
+	return &subCache{colls: map[collID]map[string]subRec{}, max: bytes, complete: map[uint64]struct{}{}}
+}
+
+// markComplete records that the collections with these fresh keyids are
+// wholly in the batch about to be applied (called with commitMu held
+// exclusively, before apply: what apply cannot keep unmarks them).
+func (c *subCache) markComplete(ids map[uint64]struct{}) {
+	c.mu.Lock()
+	for id := range ids {
+		c.complete[id] = struct{}{}
+	}
+	c.mu.Unlock()
 }
 
 // get looks up sub-record k (isSubPointKey). A returned record is never
 // modified.
 func (c *subCache) get(k []byte) ([]byte, int) {
+	id := subColl(k)
 	c.mu.Lock()
-	e, ok := c.colls[subColl(k)][string(k[subPrefixLen:])]
+	e, ok := c.colls[id][string(k[subPrefixLen:])]
+	_, whole := c.complete[id.id]
 	c.mu.Unlock()
 	switch {
+	case !ok && whole:
+		return nil, cacheAbsentK
 	case !ok:
 		return nil, cacheMiss
 	case e.absent:
@@ -510,6 +532,7 @@ func (c *subCache) evictOne(keep collID, ks string) {
 			}
 			c.size -= e.size(sk)
 			delete(m, sk)
+			delete(c.complete, id.id)
 			break
 		}
 		if len(m) == 0 {
@@ -522,6 +545,7 @@ func (c *subCache) evictOne(keep collID, ks string) {
 func (c *subCache) forget(k []byte) {
 	id, sk := subColl(k), string(k[subPrefixLen:])
 	c.mu.Lock()
+	delete(c.complete, id.id)
 	if m := c.colls[id]; m != nil {
 		if old, ok := m[sk]; ok {
 			c.size -= old.size(sk)
@@ -537,6 +561,7 @@ func (c *subCache) dropColl(id collID) {
 		c.size -= e.size(sk)
 	}
 	delete(c.colls, id)
+	delete(c.complete, id.id)
 	c.mu.Unlock()
 }
 
@@ -548,6 +573,7 @@ func (c *subCache) dropKeyspace(ks uint32) {
 				c.size -= e.size(sk)
 			}
 			delete(c.colls, id)
+			delete(c.complete, id.id)
 		}
 	}
 	c.mu.Unlock()
@@ -556,6 +582,7 @@ func (c *subCache) dropKeyspace(ks uint32) {
 func (c *subCache) clear() {
 	c.mu.Lock()
 	clear(c.colls)
+	clear(c.complete)
 	c.size = 0
 	c.mu.Unlock()
 }

@@ -80,6 +80,9 @@ type Tx struct {
 	// arena holds the overlay's values: appended to, never changed, so a
 	// value stays valid when the arena grows (until the Tx ends).
 	arena []byte
+	// freshIDs are the keyids this write group allocated outside a load:
+	// the sub-record cache holds those collections whole (markComplete).
+	freshIDs map[uint64]struct{}
 	// zmemo holds, in a write Tx, the rank directories of the zsets the
 	// group changed (zset.go), by their boundary prefix.
 	zmemo map[string]*zMemo
@@ -129,6 +132,7 @@ func (tx *Tx) endWrite() {
 	clear(tx.subGone)
 	tx.subRange = false
 	tx.seq, tx.metaRangeSeq, tx.subRangeSeq = 0, 0, 0
+	clear(tx.freshIDs)
 	clear(tx.pendKeys)
 	tx.pendKeys = tx.pendKeys[:0]
 	tx.deferred, tx.flushed = 0, 0
@@ -559,6 +563,12 @@ func (tx *Tx) touch(db int, key []byte) {
 func (tx *Tx) NewKeyID() uint64 {
 	id := tx.d.nextKeyID
 	tx.d.nextKeyID++
+	if tx.overlayOn() {
+		if tx.freshIDs == nil {
+			tx.freshIDs = map[uint64]struct{}{}
+		}
+		tx.freshIDs[id] = struct{}{}
+	}
 	return id
 }
 

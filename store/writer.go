@@ -244,6 +244,9 @@ func (d *DB) commit(tx *Tx, b *pebble.Batch, load *Load) error {
 	d.cacheBypass = false
 	if d.cache != nil {
 		if err == nil {
+			if load == nil && len(tx.freshIDs) > 0 {
+				d.cache.sub.markComplete(tx.freshIDs)
+			}
 			d.cache.apply(r)
 		} else {
 			d.cache.clear()
