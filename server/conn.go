@@ -238,7 +238,6 @@ func (s *Server) serveConn(nc net.Conn) {
 			err = errConnClosed
 		}
 	}
-	cn.ctx.psPending.Flush()
 	nc.Close()
 	s.closed(cn, err)
 }

@@ -535,10 +535,11 @@ func (s *Server) registerPubsub() {
 
 // psBatch is where a PUBLISH run by c may leave the wakeups of its
 // subscribers' writers (pubsub.Batch), or nil when they must be woken at
-// once: only a plain client in the connection loop with more commands of the same
-// pipeline to run defers them, and psEndCommand wakes them when the run of
-// publishes ends. Redis likewise writes to subscribers once per event-loop
-// turn, after the whole pipeline it read, not once per message.
+// once: only a plain client in the connection loop defers them, and they
+// are woken when the run of publishes ends (psEndCommand), or, when the run
+// ends the read, right after the replies are written (serveConn). Redis
+// likewise writes to subscribers once per event-loop turn, after the whole
+// pipeline it read, not once per message.
 func (c *Client) psBatch() *pubsub.Batch {
 	if c.conn == nil || c.psc != nil || c.inExec || c.fromMaster {
 		return nil

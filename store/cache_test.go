@@ -326,6 +326,19 @@ func TestMetaCacheMatchesPebble(t *testing.T) {
 			require.Equal(t, snapWant, dumpView(t, s.View, nkeys), "step %d store %d: snapshot", step, i)
 		}
 	}
+	// runGroup runs fns in one write group on every store.
+	runGroup := func(fns []func(tx *Tx) error) {
+		for _, d := range dbs {
+			require.NoError(t, d.Update(func(tx *Tx) error {
+				for _, fn := range fns {
+					if err := fn(tx); err != nil {
+						return err
+					}
+				}
+				return nil
+			}))
+		}
+	}
 	for step := 0; step < 1500; step++ {
 		switch r := rng.Intn(100); {
 		case r < 70:
@@ -339,16 +352,7 @@ func TestMetaCacheMatchesPebble(t *testing.T) {
 			for j := rng.Intn(20); j >= 0; j-- {
 				fns = append(fns, op())
 			}
-			for _, d := range dbs {
-				require.NoError(t, d.Update(func(tx *Tx) error {
-					for _, fn := range fns {
-						if err := fn(tx); err != nil {
-							return err
-						}
-					}
-					return nil
-				}))
-			}
+			runGroup(fns)
 		case r < 93:
 			// A full-sync style load replacing everything.
 			fns := []func(tx *Tx) error{op(), op(), op()}
@@ -378,16 +382,7 @@ func TestMetaCacheMatchesPebble(t *testing.T) {
 					fns = append(fns, func(tx *Tx) error { return tx.FlushDB(0) })
 				}
 			}
-			for _, d := range dbs {
-				require.NoError(t, d.Update(func(tx *Tx) error {
-					for _, fn := range fns {
-						if err := fn(tx); err != nil {
-							return err
-						}
-					}
-					return nil
-				}))
-			}
+			runGroup(fns)
 		case r < 95:
 			// A group larger than pebble's large-batch threshold (its
 			// contents are cleared by the commit).

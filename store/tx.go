@@ -155,13 +155,21 @@ type wrote struct {
 
 // keep copies v into the arena; the copy is never nil.
 func (tx *Tx) keep(v []byte) []byte {
+	n := tx.arenaMark()
+	tx.arena = append(tx.arena, v...)
+	return tx.arenaSince(n)
+}
+
+// arenaMark is where the next bytes appended to the arena start.
+func (tx *Tx) arenaMark() int {
 	if tx.arena == nil {
 		tx.arena = make([]byte, 0, 64<<10)
 	}
-	n := len(tx.arena)
-	tx.arena = append(tx.arena, v...)
-	return tx.arena[n:len(tx.arena):len(tx.arena)]
+	return len(tx.arena)
 }
+
+// arenaSince is what was appended to the arena since mark n.
+func (tx *Tx) arenaSince(n int) []byte { return tx.arena[n:len(tx.arena):len(tx.arena)] }
 
 // wroteMeta records that the batch wrote v to metadata key k (live false:
 // deleted k).
@@ -199,17 +207,11 @@ func (tx *Tx) recordMeta(k, v []byte, live, pending bool) {
 	tx.seq++
 	if pending {
 		tx.deferred++
-		if old, ok := tx.metaDirty[string(k)]; ok && old.pending {
-			// Already listed in pendKeys.
-			tx.metaDirty[string(k)] = wrote{v: v, live: live, pending: true, seq: tx.seq}
-			return
+		if old := tx.metaDirty[string(k)]; !old.pending { // else already listed
+			tx.pendKeys = append(tx.pendKeys, string(k))
 		}
-		ks := string(k)
-		tx.pendKeys = append(tx.pendKeys, ks)
-		tx.metaDirty[ks] = wrote{v: v, live: live, pending: true, seq: tx.seq}
-		return
 	}
-	tx.metaDirty[string(k)] = wrote{v: v, live: live, seq: tx.seq}
+	tx.metaDirty[string(k)] = wrote{v: v, live: live, pending: pending, seq: tx.seq}
 }
 
 // flushMeta writes the pending metadata records to the batch. It runs
@@ -243,7 +245,7 @@ func (tx *Tx) getMeta(k []byte) ([]byte, bool, error) {
 		return tx.getCached(k, false)
 	}
 	w, dirty := tx.metaDirty[string(k)]
-	if dirty && w.seq > tx.metaRangeSeq && tx.r == pebble.Reader(tx.b) {
+	if dirty && w.seq > tx.metaRangeSeq && tx.overlayOn() {
 		if !w.live {
 			return nil, false, nil
 		}
@@ -293,12 +295,15 @@ func (tx *Tx) wroteSub(k, v []byte, live bool) {
 	tx.subDirty[string(k)] = w
 }
 
-// deletedRange records a range delete [lo, hi) of the batch.
-func (tx *Tx) deletedRange(lo, hi []byte) {
+// deleteRange deletes [lo, hi) in the batch, recording it for the overlay
+// and the caches' lookups.
+func (tx *Tx) deleteRange(lo, hi []byte) error {
 	tx.seq++
 	if rangeMayCoverMeta(lo, hi) {
 		// The delete must come after the pending records it covers.
-		tx.flushMeta()
+		if err := tx.flushMeta(); err != nil {
+			return err
+		}
 		tx.metaRange = true
 		tx.metaRangeSeq = tx.seq
 	}
@@ -312,6 +317,7 @@ func (tx *Tx) deletedRange(lo, hi []byte) {
 		tx.subRange = true
 		tx.subRangeSeq = tx.seq
 	}
+	return tx.b.DeleteRange(lo, hi, nil)
 }
 
 // getSub reads sub-record k (isSubPointKey: a hash field, a zset member),
@@ -445,10 +451,7 @@ func (tx *Tx) Delete(k []byte) error {
 }
 
 // DeleteRange deletes raw records in [lo, hi).
-func (tx *Tx) DeleteRange(lo, hi []byte) error {
-	tx.deletedRange(lo, hi)
-	return tx.b.DeleteRange(lo, hi, nil)
-}
+func (tx *Tx) DeleteRange(lo, hi []byte) error { return tx.deleteRange(lo, hi) }
 
 // NewIter opens an iterator over [lo, hi) that sees this Tx's writes; the
 // caller closes it.
@@ -524,9 +527,9 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 			dl.expires--
 		}
 		if old.Type.IsCollection() && (old.Type != m.Type || old.KeyID != m.KeyID) {
-			lo, hi := subBounds(ks, old.KeyID)
-			tx.deletedRange(lo, hi)
-			tx.b.DeleteRange(lo, hi, nil)
+			if err := tx.deleteRange(subBounds(ks, old.KeyID)); err != nil {
+				return err
+			}
 		}
 	}
 	if m.ExpireAt != 0 && (old == nil || old.ExpireAt != m.ExpireAt) {
@@ -537,12 +540,9 @@ func (tx *Tx) Put(db int, key []byte, old *Meta, m *Meta) error {
 	var val []byte
 	if tx.overlayOn() {
 		// Encoded straight into the overlay's arena.
-		if tx.arena == nil {
-			tx.arena = make([]byte, 0, 64<<10)
-		}
-		n := len(tx.arena)
+		n := tx.arenaMark()
 		tx.arena = m.encode(tx.arena)
-		val = tx.arena[n:len(tx.arena):len(tx.arena)]
+		val = tx.arenaSince(n)
 		tx.recordMeta(tx.kbuf, val, true, true)
 		tx.touch(db, key)
 		return nil
@@ -600,9 +600,9 @@ func (tx *Tx) deleteMeta(db int, ks uint32, key []byte, m *Meta) error {
 		tx.b.Delete(expireKey(nil, ks, m.ExpireAt, key), nil)
 	}
 	if m.Type.IsCollection() {
-		lo, hi := subBounds(ks, m.KeyID)
-		tx.deletedRange(lo, hi)
-		tx.b.DeleteRange(lo, hi, nil)
+		if err := tx.deleteRange(subBounds(ks, m.KeyID)); err != nil {
+			return err
+		}
 	}
 	tx.touch(db, key)
 	mk := metaKey(nil, ks, key)

@@ -78,20 +78,13 @@ func (d *DB) View(consistent bool, fn func(tx *Tx) error) error {
 	if d.pdb == nil {
 		return ErrUnavailable
 	}
-	tx := d.getReadTx()
 	if consistent {
-		// The snapshot and cacheGen are taken together, with no commit
-		// between: the cache serves the snapshot until the next commit.
-		d.commitMu.RLock()
-		snap := d.pdb.NewSnapshot()
-		tx.snapGen = d.cacheGen
-		tx.snapMap = *d.dbmap.Load()
-		d.commitMu.RUnlock()
-		tx.r = snap
-		defer snap.Close()
-	} else {
-		tx.r = d.pdb
+		s := d.NewSnapshot()
+		defer s.Close()
+		return s.View(fn)
 	}
+	tx := d.getReadTx()
+	tx.r = d.pdb
 	err := fn(tx)
 	d.putReadTx(tx)
 	return err
