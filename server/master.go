@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redpebble/redpebble/pubsub"
 	"github.com/redpebble/redpebble/replication"
 	"github.com/redpebble/redpebble/replication/rdb"
 	"github.com/redpebble/redpebble/resp"
@@ -68,10 +69,12 @@ type slave struct {
 	si      *snapInfo // full sync to send, nil for a partial one
 	sync    bool      // old SYNC: no offsets
 
-	mu     sync.Mutex
-	cond   *sync.Cond
-	buf    []byte
-	closed bool
+	mu        sync.Mutex
+	cond      *sync.Cond
+	buf       []byte
+	inFlight  int       // bytes run took from buf and is writing
+	softSince time.Time // since when buf has been over the soft limit
+	closed    bool
 }
 
 type syncReq struct {
@@ -129,25 +132,48 @@ func (ms *masterState) feed(s *Server, p []byte) {
 	if size := int(s.cfg.Memory("repl-backlog-size")); len(ms.backlog) > 2*size {
 		ms.backlog = append([]byte(nil), ms.backlog[len(ms.backlog)-size:]...)
 	}
-	limit := 256 << 20
+	limit := s.ps.replica.Load()
+	now := time.Now()
 	for sl := range ms.slaves {
-		sl.push(p, limit)
+		sl.push(p, limit, now)
 	}
 }
 
-func (sl *slave) push(p []byte, limit int) {
+// push queues stream bytes for the replica; one that holds more than
+// client-output-buffer-limit replica allows (the hard limit, or the soft
+// one for longer than its seconds) is disconnected, as Redis's
+// checkClientOutputBufferLimits. Its pending bytes count what it has not
+// taken yet: the RDB transfer's wait included.
+func (sl *slave) push(p []byte, l *pubsub.Limits, now time.Time) {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	if sl.closed {
 		return
 	}
-	if len(sl.buf)+len(p) > limit {
+	sl.buf = append(sl.buf, p...)
+	if l != nil && sl.overLimit(l, int64(len(sl.buf)+sl.inFlight), now) {
 		sl.s.log.Printf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", sl.c.id, sl.c.addr)
+		sl.buf = nil
 		go sl.close()
 		return
 	}
-	sl.buf = append(sl.buf, p...)
 	sl.cond.Signal()
+}
+
+// overLimit is overOutputLimit's rule on the replica's soft-limit timer.
+func (sl *slave) overLimit(l *pubsub.Limits, pending int64, now time.Time) bool {
+	if l.Hard > 0 && pending >= l.Hard {
+		return true
+	}
+	if !softApplies(l) || pending < l.Soft {
+		sl.softSince = time.Time{}
+		return false
+	}
+	if sl.softSince.IsZero() {
+		sl.softSince = now
+		return false
+	}
+	return now.Sub(sl.softSince) > time.Duration(l.SoftSeconds)*time.Second
 }
 
 // masterOnCommit runs on the writer goroutine after each group commit.
@@ -692,9 +718,14 @@ func (sl *slave) run() {
 		}
 		p := sl.buf
 		sl.buf = nil
+		sl.inFlight = len(p)
 		sl.mu.Unlock()
 		sl.nc.SetWriteDeadline(time.Now().Add(time.Duration(s.cfg.Int("repl-timeout")) * time.Second))
-		if _, err := sl.nc.Write(p); err != nil {
+		_, err := sl.nc.Write(p)
+		sl.mu.Lock()
+		sl.inFlight = 0
+		sl.mu.Unlock()
+		if err != nil {
 			return
 		}
 		s.netOut.Add(int64(len(p)))

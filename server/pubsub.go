@@ -35,10 +35,11 @@ import (
 
 // psState is the server's pub/sub state.
 type psState struct {
-	hub    *pubsub.Hub
-	flags  atomic.Int64 // notify-keyspace-events as pubsub.NotifyFlags
-	normal atomic.Pointer[pubsub.Limits]
-	pubsub atomic.Pointer[pubsub.Limits]
+	hub     *pubsub.Hub
+	flags   atomic.Int64 // notify-keyspace-events as pubsub.NotifyFlags
+	normal  atomic.Pointer[pubsub.Limits]
+	pubsub  atomic.Pointer[pubsub.Limits]
+	replica atomic.Pointer[pubsub.Limits]
 
 	mu    sync.Mutex // guards conns
 	conns map[*psConn]struct{}
@@ -204,6 +205,7 @@ func (s *Server) oblClass(class string) *pubsub.Limits {
 func (s *Server) updateOBL() {
 	s.ps.normal.Store(s.oblClass("normal"))
 	s.ps.pubsub.Store(s.oblClass("pubsub"))
+	s.ps.replica.Store(s.oblClass("replica"))
 	s.ps.mu.Lock()
 	for p := range s.ps.conns {
 		p.out.SetLimits(*s.limitsFor(p.pubsubCl))

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,4 +141,89 @@ func TestOutputBufferLimitNormal(t *testing.T) {
 			ctl.MustOK("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0")
 		})
 	}
+}
+
+// TestOutputBufferLimitReplica: a replica that takes its full sync and then
+// never reads is disconnected at client-output-buffer-limit replica, on
+// redis-server and redpebble alike, and a replica under the limit is not;
+// the master's data is intact after.
+func TestOutputBufferLimitReplica(t *testing.T) {
+	for name, srv := range bothServers(t, "repl-diskless-sync no") {
+		t.Run(name, func(t *testing.T) {
+			ctl := redistest.Dial(t, srv.Addr)
+			ctl.MustOK("CONFIG", "SET", "client-output-buffer-limit", "replica 4mb 0 0")
+			stalled := stalledReplica(t, srv.Addr)
+			waitFor(t, 10*time.Second, "the stalled replica to be listed", func() bool {
+				return info(t, ctl, "replication")["connected_slaves"] == "1"
+			})
+			val := strings.Repeat("v", 64<<10)
+			for i := 0; i < 400; i++ { // 25 MB of stream, far past 4 MB plus the socket buffers
+				ctl.MustOK("SET", "k"+strconv.Itoa(i%50), val)
+			}
+			waitFor(t, 15*time.Second, "the stalled replica's disconnection", func() bool {
+				return info(t, ctl, "replication")["connected_slaves"] == "0"
+			})
+			stalled.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.Copy(io.Discard, stalled); err != nil {
+				t.Errorf("stalled replica's connection: %v, want it closed by the server", err)
+			}
+			if v := ctl.DoValue("GET", "k49"); v.Str != val {
+				t.Fatalf("GET k49 after the kill: %d bytes", len(v.Str))
+			}
+
+			// A replica that reads keeps its link under the same load.
+			reader := stalledReplica(t, srv.Addr)
+			var got atomic.Int64
+			go func() {
+				buf := make([]byte, 64<<10)
+				for {
+					reader.SetReadDeadline(time.Now().Add(30 * time.Second))
+					n, err := reader.Read(buf)
+					got.Add(int64(n))
+					if err != nil {
+						return
+					}
+				}
+			}()
+			waitFor(t, 10*time.Second, "the reading replica to be online", func() bool {
+				return strings.Contains(info(t, ctl, "replication")["slave0"], "state=online")
+			})
+			for i := 0; i < 400; i++ {
+				ctl.MustOK("SET", "k"+strconv.Itoa(i%50), val)
+			}
+			waitFor(t, 15*time.Second, "the reading replica to take the stream", func() bool {
+				return got.Load() > 400<<16
+			})
+			if n := info(t, ctl, "replication")["connected_slaves"]; n != "1" {
+				t.Errorf("connected_slaves %s with a reading replica, want 1", n)
+			}
+			ctl.MustOK("CONFIG", "SET", "client-output-buffer-limit", "replica 256mb 64mb 60")
+		})
+	}
+}
+
+// stalledReplica connects as a replica (PSYNC ? -1) and, once the reply has
+// come, reads nothing more.
+func stalledReplica(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	// A small receive buffer, so the kernel holds little of what is sent.
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetReadBuffer(64 << 10)
+	}
+	br := bufio.NewReaderSize(nc, 16)
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(nc, "REPLCONF capa psync2\r\n")
+	if l, _ := br.ReadString('\n'); l != "+OK\r\n" {
+		t.Fatalf("REPLCONF: %q", l)
+	}
+	io.WriteString(nc, "PSYNC ? -1\r\n")
+	if l, _ := br.ReadString('\n'); !strings.HasPrefix(l, "+FULLRESYNC") {
+		t.Fatalf("PSYNC: %q", l)
+	}
+	return nc
 }
