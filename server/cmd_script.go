@@ -504,6 +504,7 @@ func cmdFunctionFlush(c *Client) {
 		c.fail(err)
 		return
 	}
+	c.propAlways() // functionFlushCommand counts a change even with no library
 	c.ok()
 }
 

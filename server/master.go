@@ -107,7 +107,9 @@ type masterState struct {
 	inExec     bool
 	execCmd    []propCmd
 
-	lastPing time.Time
+	lastPing      time.Time
+	freeing       atomic.Bool // masterFreeBacklog's group is committing
+	noSlavesSince time.Time   // masterCron only
 
 	// INFO stats.
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64
@@ -179,6 +181,12 @@ func (sl *slave) overLimit(l *pubsub.Limits, pending int64, now time.Time) bool 
 // masterOnCommit runs on the writer goroutine after each group commit.
 func (s *Server) masterOnCommit(ev *store.Events) {
 	ms := s.ms()
+	if ms.freeing.CompareAndSwap(true, false) {
+		ms.mu.Lock()
+		ms.on = false
+		ms.backlog, ms.pending, ms.committing, ms.chunks = nil, nil, nil, nil
+		ms.mu.Unlock()
+	}
 	if !ms.on {
 		ms.mu.Lock()
 		n := len(ms.reqs)
@@ -378,7 +386,7 @@ type propMark struct {
 }
 
 func (s *Server) propBegin(c *Client, tx *store.Tx) propMark {
-	c.propOn, c.propOverride, c.propCmds = false, false, nil
+	c.propOn, c.propOverride, c.propForce, c.propCmds = false, false, false, nil
 	if !s.ms().on || c.fromMaster || s.isReplica() {
 		return propMark{}
 	}
@@ -391,7 +399,9 @@ func (s *Server) propBegin(c *Client, tx *store.Tx) propMark {
 // the effect is not deterministic. reply is the command's reply.
 func (s *Server) propEnd(c *Client, tx *store.Tx, m propMark, reply []byte) {
 	c.propOn = false
-	if !m.on || tx.WriteCount() == m.writes {
+	force := c.propForce
+	c.propForce = false
+	if !m.on || (tx.WriteCount() == m.writes && !force) {
 		return
 	}
 	type one struct {
@@ -441,6 +451,14 @@ func (c *Client) propXclaim(key, group []byte, n *store.StreamNACK, last store.S
 
 // propOwn marks the running command as propagating only what its handler
 // lists with propXclaim/propAlso (possibly nothing).
+// propAlways propagates c's command even when it changed nothing, as
+// Redis's commands that count a change unconditionally (server.dirty++).
+func (c *Client) propAlways() {
+	if c.propOn {
+		c.propForce = true
+	}
+}
+
 func (c *Client) propOwn() {
 	if c.propOn {
 		c.propOverride = true
@@ -822,7 +840,15 @@ func (s *Server) masterCron() {
 			s.log.Printf("Disconnecting timedout replica (streaming sync): %s:%d", sl.ip, sl.port)
 			go sl.close()
 		}
+		if n > 0 {
+			ms.noSlavesSince = time.Time{}
+		} else if ms.noSlavesSince.IsZero() {
+			ms.noSlavesSince = time.Now()
+		}
 		if n == 0 || s.isReplica() {
+			if ttl := s.cfg.Int("repl-backlog-ttl"); n == 0 && ttl > 0 && time.Since(ms.noSlavesSince) > time.Duration(ttl)*time.Second {
+				s.masterFreeBacklog(ttl)
+			}
 			continue
 		}
 		period := time.Duration(s.cfg.Int("repl-ping-replica-period")) * time.Second
@@ -835,6 +861,38 @@ func (s *Server) masterCron() {
 				return nil
 			})
 		}
+	}
+}
+
+// masterFreeBacklog drops the backlog of a master that has had no replica
+// for repl-backlog-ttl seconds, in memory and on disk, under a new
+// replication id so that no PSYNC of the old history can continue (Redis's
+// replicationCron). A replica keeps its backlog: it may be promoted. The
+// group stores the new id and clears the chunks; masterOnCommit then drops
+// the memory backlog, before it serves any PSYNC.
+func (s *Server) masterFreeBacklog(ttl int) {
+	ms := s.ms()
+	freed := false
+	err := s.db.Update(func(tx *store.Tx) error {
+		ms.mu.Lock()
+		defer ms.mu.Unlock()
+		if !ms.on || len(ms.slaves) > 0 || len(ms.reqs) > 0 || s.isReplica() {
+			return nil
+		}
+		db := 0
+		if rs := s.db.Repl(); rs != nil {
+			db = rs.DB
+		}
+		tx.SetRepl(store.ReplState{ReplID: newRunID(), Offset: ms.offset, ReplID2: replication.ZeroID, Offset2: -1, DB: db})
+		_ = tx.ClearBacklog()
+		ms.freeing.Store(true)
+		freed = true
+		return nil
+	})
+	if err != nil {
+		ms.freeing.Store(false) // not stored: the backlog stays
+	} else if freed {
+		s.log.Printf("Replication backlog freed after %d seconds without connected replicas.", ttl)
 	}
 }
 

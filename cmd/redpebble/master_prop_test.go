@@ -141,6 +141,12 @@ func TestMasterPropagationLikeRedis(t *testing.T) {
 		{"XAUTOCLAIM", "x", "g", "eve", "0", "0", "COUNT", "1"},
 		{"XDEL", "x", "2-1"}, {"XAUTOCLAIM", "x", "g", "frank", "0", "0"},
 		{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "x", ">"},
+		{"FUNCTION", "LOAD", "#!lua name=lib1\nredis.register_function('f1', function() return 1 end)"},
+		{"FUNCTION", "DELETE", "lib1"}, {"FUNCTION", "DELETE", "nolib"}, {"FUNCTION", "FLUSH"},
+		{"SET", "t", "1"}, {"EXPIRE", "t", "100"}, {"PEXPIRE", "t", "100000"}, {"EXPIREAT", "t", "4000000000"},
+		{"PERSIST", "t"}, {"SETEX", "t2", "100", "v"}, {"PSETEX", "t3", "100000", "v"}, {"EXPIRE", "t", "-1"},
+		{"INCRBYFLOAT", "f", "1.5"}, {"HINCRBYFLOAT", "h", "x", "2.5"}, {"PUBLISH", "ch", "m"},
+		{"FLUSHDB"}, {"FLUSHDB"}, {"FLUSHALL"}, {"FLUSHALL"}, {"DEL", "nokey"}, {"EXPIRE", "nokey", "10"},
 	}
 	run := func(addr string) []string {
 		c := redistest.Dial(t, addr)
@@ -239,5 +245,56 @@ func TestMasterPsyncNeverContinuesOverAGap(t *testing.T) {
 	}
 	if l := psyncReply(t, rp.Addr, id, off-50); l != "+CONTINUE "+newID {
 		t.Errorf("after restart, PSYNC %s %d: %s, want +CONTINUE %s (backlog restored)", id, off-50, l, newID)
+	}
+}
+
+// TestMasterBacklogTTL: a master with no replica for repl-backlog-ttl
+// seconds frees its backlog under a new replication id, so the old history
+// no longer continues; redpebble's backlog on disk goes with it (nothing
+// comes back after a restart).
+func TestMasterBacklogTTL(t *testing.T) {
+	for name, srv := range bothServers(t, "repl-backlog-ttl 1", "appendfsync always") {
+		t.Run(name, func(t *testing.T) {
+			ctl := redistest.Dial(t, srv.Addr)
+			rep := stalledReplica(t, srv.Addr)
+			ctl.MustOK("SET", "a", "1")
+			r := info(t, ctl, "replication")
+			id, off := r["master_replid"], r["master_repl_offset"]
+			if r["repl_backlog_active"] != "1" {
+				t.Fatalf("repl_backlog_active %s with a replica, want 1", r["repl_backlog_active"])
+			}
+			time.Sleep(2500 * time.Millisecond) // a replica connected: the backlog stays
+			if r := info(t, ctl, "replication"); r["repl_backlog_active"] != "1" || r["master_replid"] != id {
+				t.Fatalf("with a replica after 2.5 s: repl_backlog_active %s, replid %s (was %s)", r["repl_backlog_active"], r["master_replid"], id)
+			}
+			rep.Close()
+			waitFor(t, 10*time.Second, "the backlog to be freed", func() bool {
+				return info(t, ctl, "replication")["repl_backlog_active"] == "0"
+			})
+			r = info(t, ctl, "replication")
+			// (The offset may have moved by a PING sent while the replica was there.)
+			o, _ := strconv.ParseInt(r["master_repl_offset"], 10, 64)
+			if o0, _ := strconv.ParseInt(off, 10, 64); r["master_replid"] == id || r["master_replid2"] != strings.Repeat("0", 40) || o < o0 {
+				t.Errorf("after the ttl: replid %s replid2 %s offset %d, want a new id, no replid2, offset >= %d", r["master_replid"], r["master_replid2"], o, o0)
+			}
+			if l := psyncReply(t, srv.Addr, id, o+1); !strings.HasPrefix(l, "+FULLRESYNC") {
+				t.Errorf("PSYNC of the old history after the ttl: %s, want +FULLRESYNC", l)
+			}
+			if name != "redpebble" {
+				return
+			}
+			if !strings.Contains(srv.Log(), "Replication backlog freed after 1 seconds without connected replicas.") {
+				t.Errorf("no log line of the freed backlog")
+			}
+			srv.Kill()
+			srv.Restart()
+			ctl = redistest.Dial(t, srv.Addr)
+			if r := info(t, ctl, "replication"); r["repl_backlog_active"] != "0" {
+				t.Errorf("after a restart: repl_backlog_active %s, want 0 (the chunks on disk went with the backlog)", r["repl_backlog_active"])
+			}
+			if l := psyncReply(t, srv.Addr, id, o+1); !strings.HasPrefix(l, "+FULLRESYNC") {
+				t.Errorf("PSYNC of the old history after a restart: %s, want +FULLRESYNC", l)
+			}
+		})
 	}
 }
