@@ -19,7 +19,7 @@ import (
 // own TLS 1.3 suites; OpenSSL cipher names of tls-ciphers that Go does not
 // implement are ignored.
 func (s *Server) tlsConfig() (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(s.cfg.String("tls-cert-file"), s.cfg.String("tls-key-file"))
+	cert, err := loadKeyPair(s.cfg.String("tls-cert-file"), s.cfg.String("tls-key-file"), s.cfg.String("tls-key-file-pass"))
 	if err != nil {
 		return nil, fmt.Errorf("Failed to load certificate: %s: %w", s.cfg.String("tls-cert-file"), err)
 	}
@@ -94,10 +94,12 @@ func (s *Server) tlsVersions(tc *tls.Config) error {
 // neither its host name nor its IP address is checked and no SNI is sent.
 func (s *Server) tlsClientConfig() (*tls.Config, error) {
 	certFile, keyFile := s.cfg.String("tls-client-cert-file"), s.cfg.String("tls-client-key-file")
+	pass := s.cfg.String("tls-client-key-file-pass")
 	if certFile == "" || keyFile == "" {
 		certFile, keyFile = s.cfg.String("tls-cert-file"), s.cfg.String("tls-key-file")
+		pass = s.cfg.String("tls-key-file-pass")
 	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	cert, err := loadKeyPair(certFile, keyFile, pass)
 	if err != nil {
 		return nil, fmt.Errorf("Failed to load certificate: %s: %w", certFile, err)
 	}
@@ -262,7 +264,7 @@ func (s *Server) tlsListener(ln net.Listener) net.Listener {
 // hookTLS makes CONFIG SET of the TLS directives rebuild the configuration
 // (tlsConfigure): a configuration that does not load refuses the CONFIG SET.
 func (s *Server) hookTLS() {
-	for _, name := range []string{"tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-auth-clients",
+	for _, name := range []string{"tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-auth-clients",
 		"tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-replication"} {
 		s.cfg.OnChange(name, func(string) error {
 			tc, err := s.tlsConfig()

@@ -254,3 +254,55 @@ func TestTLSReplicaOfRedpebble(t *testing.T) {
 	waitSynced(t, mc, rc2)
 	sameDigest(t, mc, rc2)
 }
+
+// TestTLSEncryptedKey: tls-key-file encrypted by OpenSSL (PKCS#8 with
+// PBES2 as `openssl pkcs8 -topk8 -v2` writes it, with several ciphers and
+// PRFs, and the traditional "Proc-Type: 4,ENCRYPTED" form) opens with
+// tls-key-file-pass, on redis-server and redpebble alike; redis-cli --tls
+// talks to both.
+func TestTLSEncryptedKey(t *testing.T) {
+	requireBinary(t)
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli not found")
+	}
+	ossl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not found")
+	}
+	dir := t.TempDir()
+	writeCerts(t, dir)
+	f := func(n string) string { return filepath.Join(dir, n) }
+	forms := map[string][]string{
+		"pkcs8-aes256-sha256": {"pkcs8", "-topk8", "-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA256"},
+		"pkcs8-aes128-sha1":   {"pkcs8", "-topk8", "-v2", "aes-128-cbc", "-v2prf", "hmacWithSHA1"},
+		"pkcs8-des3-sha512":   {"pkcs8", "-topk8", "-v2", "des3", "-v2prf", "hmacWithSHA512"},
+		"traditional-aes256":  {"ec", "-aes256"},
+	}
+	for name, args := range forms {
+		key := f(name + ".key")
+		args = append(args, "-in", f("server.key"), "-out", key, "-passout", "pass:s3cret")
+		if out, err := exec.Command(ossl, args...).CombinedOutput(); err != nil {
+			t.Fatalf("openssl %v: %v\n%s", args, err, out)
+		}
+		if b, _ := os.ReadFile(key); !strings.Contains(string(b), "ENCRYPTED") {
+			t.Fatalf("%s: openssl wrote no encrypted key:\n%s", name, b)
+		}
+		t.Run(name, func(t *testing.T) {
+			for _, server := range []string{"redis-server", "redpebble"} {
+				port := freeTCPPort(t)
+				conf := []string{"tls-port " + strconv.Itoa(port), "tls-cert-file " + f("server.crt"), "tls-key-file " + key,
+					"tls-key-file-pass s3cret", "tls-ca-cert-file " + f("ca.crt"), "tls-auth-clients no"}
+				if server == "redis-server" {
+					redistest.StartRedis(t, conf...)
+				} else {
+					startUnderTest(t, t.TempDir(), false, conf...)
+				}
+				out, err := exec.Command(cli, "--tls", "--cacert", f("ca.crt"), "-h", "127.0.0.1", "-p", strconv.Itoa(port), "PING").CombinedOutput()
+				if err != nil || strings.TrimSpace(string(out)) != "PONG" {
+					t.Fatalf("%s: PING over TLS with an encrypted key: %q %v", server, out, err)
+				}
+			}
+		})
+	}
+}
