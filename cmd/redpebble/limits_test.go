@@ -227,3 +227,78 @@ func stalledReplica(t *testing.T, addr string) net.Conn {
 	}
 	return nc
 }
+
+// TestQueryLimitsLikeRedis: proto-max-bulk-len and client-query-buffer-limit
+// against a live server give redis-server's reply and disconnection, and
+// the server keeps serving other clients with its data intact.
+func TestQueryLimitsLikeRedis(t *testing.T) {
+	big := func(n int) []byte {
+		return redistest.AppendCommand(nil, "SET", "big", strings.Repeat("x", n))
+	}
+	pipeline := func(n int) []byte { // n small commands in one write, never read
+		var b []byte
+		for i := 0; i < n; i++ {
+			b = redistest.AppendCommand(b, "SET", "p", "v")
+		}
+		return b
+	}
+	cases := []struct {
+		name, limit, value string
+		payload            []byte
+	}{
+		{"bulk over proto-max-bulk-len", "proto-max-bulk-len", "1mb", big(2 << 20)},
+		{"bulk at proto-max-bulk-len", "proto-max-bulk-len", "1mb", big(1 << 20)},
+		{"bulk over client-query-buffer-limit", "client-query-buffer-limit", "1mb", big(3 << 20)},
+		{"half-sent bulk over client-query-buffer-limit", "client-query-buffer-limit", "1mb", big(3 << 20)[:2<<20]},
+		{"pipeline under client-query-buffer-limit", "client-query-buffer-limit", "1mb", pipeline(20000)},
+	}
+	got := map[string][]string{}
+	for name, srv := range bothServers(t) {
+		ctl := redistest.Dial(t, srv.Addr)
+		ctl.MustOK("SET", "keep", "1")
+		for _, tc := range cases {
+			ctl.MustOK("CONFIG", "SET", tc.limit, tc.value)
+			out, closed := rawBytes(t, srv.Addr, tc.payload)
+			n := len(out)
+			if len(out) > 64 {
+				out = out[:64] + "..." // the pipeline's replies: count them below
+			}
+			got[name] = append(got[name], tc.name+": "+strconv.Quote(out)+" bytes="+strconv.Itoa(n)+" closed="+strconv.FormatBool(closed))
+			ctl.MustOK("CONFIG", "SET", "proto-max-bulk-len", "512mb")
+			ctl.MustOK("CONFIG", "SET", "client-query-buffer-limit", "1gb")
+			if v := ctl.DoValue("GET", "keep"); v.Str != "1" {
+				t.Fatalf("%s: GET keep after %s: %v", name, tc.name, v)
+			}
+		}
+	}
+	for i := range cases {
+		if got["redis-server"][i] != got["redpebble"][i] {
+			t.Errorf("redis-server: %s\nredpebble:    %s", got["redis-server"][i], got["redpebble"][i])
+		}
+	}
+}
+
+// rawBytes writes b on a fresh connection and reads until the server closes
+// it or goes quiet for a second.
+func rawBytes(t *testing.T, addr string, b []byte) (string, bool) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go c.Write(b) // the server may stop reading
+	var out strings.Builder
+	buf := make([]byte, 64<<10)
+	for {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := c.Read(buf)
+		out.Write(buf[:n])
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return out.String(), false
+		}
+		if err != nil {
+			return out.String(), true
+		}
+	}
+}
