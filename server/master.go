@@ -153,29 +153,13 @@ func (sl *slave) push(p []byte, l *pubsub.Limits, now time.Time) {
 		return
 	}
 	sl.buf = append(sl.buf, p...)
-	if l != nil && sl.overLimit(l, int64(len(sl.buf)+sl.inFlight), now) {
+	if l != nil && overLimit(l, int64(len(sl.buf)+sl.inFlight), &sl.softSince, now) {
 		sl.s.log.Printf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", sl.c.id, sl.c.addr)
 		sl.buf = nil
 		go sl.close()
 		return
 	}
 	sl.cond.Signal()
-}
-
-// overLimit is overOutputLimit's rule on the replica's soft-limit timer.
-func (sl *slave) overLimit(l *pubsub.Limits, pending int64, now time.Time) bool {
-	if l.Hard > 0 && pending >= l.Hard {
-		return true
-	}
-	if !softApplies(l) || pending < l.Soft {
-		sl.softSince = time.Time{}
-		return false
-	}
-	if sl.softSince.IsZero() {
-		sl.softSince = now
-		return false
-	}
-	return now.Sub(sl.softSince) > time.Duration(l.SoftSeconds)*time.Second
 }
 
 // masterOnCommit runs on the writer goroutine after each group commit.

@@ -65,18 +65,25 @@ func outputPending(c *Client) int64 {
 // overOutputLimit reports whether pending output bytes put c over l at now,
 // keeping the soft limit's timer.
 func overOutputLimit(c *Client, l *pubsub.Limits, pending int64, now time.Time) bool {
+	return overLimit(l, pending, &c.softLimitSince, now)
+}
+
+// overLimit is checkClientOutputBufferLimits' rule: over the hard limit, or
+// over the soft one for longer than its seconds (since holds when it
+// started, zero while under it).
+func overLimit(l *pubsub.Limits, pending int64, since *time.Time, now time.Time) bool {
 	if l.Hard > 0 && pending >= l.Hard {
 		return true
 	}
 	if !softApplies(l) || pending < l.Soft {
-		c.softLimitSince = time.Time{}
+		*since = time.Time{}
 		return false
 	}
-	if c.softLimitSince.IsZero() {
-		c.softLimitSince = now
+	if since.IsZero() {
+		*since = now
 		return false
 	}
-	return now.Sub(c.softLimitSince) > time.Duration(l.SoftSeconds)*time.Second
+	return now.Sub(*since) > time.Duration(l.SoftSeconds)*time.Second
 }
 
 // checkOutput runs after every command: a client over its limit is closed,

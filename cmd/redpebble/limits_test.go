@@ -27,29 +27,11 @@ func bothServers(t *testing.T, conf ...string) map[string]*redistest.Server {
 // closes the connection or goes quiet for a second.
 func rawSession(t *testing.T, addr string, cmds ...[]string) (string, bool) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	var b []byte
 	for _, cmd := range cmds {
 		b = redistest.AppendCommand(b, cmd...)
 	}
-	c.Write(b)
-	var out strings.Builder
-	buf := make([]byte, 64<<10)
-	for {
-		c.SetReadDeadline(time.Now().Add(time.Second))
-		n, err := c.Read(buf)
-		out.Write(buf[:n])
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			return out.String(), false
-		}
-		if err != nil {
-			return out.String(), true
-		}
-	}
+	return rawBytes(t, addr, b)
 }
 
 func TestMaxclients(t *testing.T) {
