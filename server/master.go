@@ -74,6 +74,7 @@ type slave struct {
 	buf       []byte
 	inFlight  int       // bytes run took from buf and is writing
 	softSince time.Time // since when buf has been over the soft limit
+	cut       bool      // over its output limit, being closed
 	closed    bool
 }
 
@@ -149,13 +150,13 @@ func (ms *masterState) feed(s *Server, p []byte) {
 func (sl *slave) push(p []byte, l *pubsub.Limits, now time.Time) {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
-	if sl.closed {
+	if sl.closed || sl.cut {
 		return
 	}
 	sl.buf = append(sl.buf, p...)
 	if l != nil && overLimit(l, int64(len(sl.buf)+sl.inFlight), &sl.softSince, now) {
 		sl.s.log.Printf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", sl.c.id, sl.c.addr)
-		sl.buf = nil
+		sl.buf, sl.cut = nil, true
 		go sl.close()
 		return
 	}
