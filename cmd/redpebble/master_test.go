@@ -196,9 +196,8 @@ func TestMasterChainAndPromotion(t *testing.T) {
 	})
 	typedWorkload(t, rc, rng, 2000)
 	waitConverged(t, rc, sc)
-	if n := info(t, sc, "stats")["sync_full"]; n != "0" {
-		t.Logf("sub-replica sync_full %s", n)
-	}
+	// (That the sub-replica continued partially is checked by
+	// TestMasterPromotionFailoverPSYNC2 on redpebble's sync counters.)
 	if v := rc.DoValue("WAIT", "1", "5000"); v.Int != 1 {
 		t.Fatalf("WAIT 1 5000 = %v", v)
 	}
@@ -513,4 +512,69 @@ func TestChainSubReplicaMovesToTopPartially(t *testing.T) {
 	if b, _ := strconv.Atoi(before["sync_partial_ok"]); after["sync_partial_ok"] != strconv.Itoa(b+1) {
 		t.Errorf("top master sync_partial_ok %s -> %s", before["sync_partial_ok"], after["sync_partial_ok"])
 	}
+}
+
+// TestMasterPromotionFailoverPSYNC2: redis-server → redpebble →
+// redis-server; redpebble is promoted (REPLICAOF NO ONE) and takes writes;
+// its sub-replica continues partially; the old top master then becomes
+// redpebble's replica and continues partially (its id is redpebble's
+// replid2, its offset inside it); finally the sub-replica moves back to the
+// original master, now a replica itself, and continues partially too.
+// Every step is checked on the serving node's sync_full/sync_partial_ok.
+func TestMasterPromotionFailoverPSYNC2(t *testing.T) {
+	requireFollower(t)
+	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
+	tc := redistest.Dial(t, top.Addr)
+	fillTypes(t, tc, "pre")
+	rp := startFollower(t, top, t.TempDir())
+	rc := redistest.Dial(t, rp.Addr)
+	waitSynced(t, tc, rc)
+	sub := replicaOf(t, rp)
+	sc := redistest.Dial(t, sub.Addr)
+	rng := rand.New(rand.NewSource(7))
+	typedWorkload(t, tc, rng, 1000)
+	waitConverged(t, tc, rc, sc)
+
+	stats := func(c *redistest.Conn) (full, partial int) {
+		st := info(t, c, "stats")
+		full, _ = strconv.Atoi(st["sync_full"])
+		partial, _ = strconv.Atoi(st["sync_partial_ok"])
+		return
+	}
+	expectPartial := func(what string, c *redistest.Conn, full0, partial0 int) {
+		t.Helper()
+		full, partial := stats(c)
+		if full != full0 || partial != partial0+1 {
+			t.Errorf("%s: sync_full %d -> %d, sync_partial_ok %d -> %d; want one partial resync and no full one", what, full0, full, partial0, partial)
+		}
+	}
+
+	oldID := info(t, rc, "replication")["master_replid"]
+	f0, p0 := stats(rc)
+	rc.MustOK("REPLICAOF", "NO", "ONE")
+	waitFor(t, 20*time.Second, "the sub-replica to reconnect", func() bool {
+		s := info(t, sc, "replication")
+		return s["master_link_status"] == "up" && s["master_replid2"] == oldID
+	})
+	typedWorkload(t, rc, rng, 1000)
+	waitConverged(t, rc, sc)
+	expectPartial("the sub-replica after the promotion", rc, f0, p0)
+
+	f0, p0 = stats(rc)
+	tc.MustOK("REPLICAOF", "127.0.0.1", strconv.Itoa(rp.Port))
+	waitFor(t, 20*time.Second, "the old master to follow redpebble", func() bool {
+		return info(t, tc, "replication")["master_link_status"] == "up"
+	})
+	typedWorkload(t, rc, rng, 500)
+	waitConverged(t, rc, tc, sc)
+	expectPartial("the old master as redpebble's replica", rc, f0, p0)
+
+	f0, p0 = stats(tc)
+	sc.MustOK("REPLICAOF", "127.0.0.1", strconv.Itoa(top.Port))
+	waitFor(t, 20*time.Second, "the sub-replica to follow the old master", func() bool {
+		return info(t, sc, "replication")["master_link_status"] == "up" && info(t, tc, "replication")["connected_slaves"] == "1"
+	})
+	typedWorkload(t, rc, rng, 500)
+	waitConverged(t, rc, tc, sc)
+	expectPartial("the sub-replica moved to the old master", tc, f0, p0)
 }
