@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -41,6 +42,8 @@ func writeCerts(t *testing.T, dir string) {
 		}
 	}
 	write("ca.crt", "CERTIFICATE", caDER)
+	caKeyDER, _ := x509.MarshalECPrivateKey(caKey)
+	write("ca.key", "EC PRIVATE KEY", caKeyDER)
 	leaf := func(name string, serial int64, usage x509.ExtKeyUsage, ips []net.IP, dns ...string) {
 		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
@@ -255,44 +258,70 @@ func TestTLSReplicaOfRedpebble(t *testing.T) {
 	sameDigest(t, mc, rc2)
 }
 
-// TestTLSEncryptedKey: tls-key-file encrypted by OpenSSL (PKCS#8 with
-// PBES2 as `openssl pkcs8 -topk8 -v2` writes it, with several ciphers and
-// PRFs, and the traditional "Proc-Type: 4,ENCRYPTED" form) opens with
-// tls-key-file-pass, on redis-server and redpebble alike; redis-cli --tls
-// talks to both.
+// TestTLSEncryptedKey: tls-key-file encrypted by OpenSSL (testdata/tls:
+// PKCS#8 with PBES2 as `openssl pkcs8 -topk8 -v2` writes it, with several
+// ciphers and PRFs, and the traditional "Proc-Type: 4,ENCRYPTED" form, EC
+// and RSA) opens with tls-key-file-pass, on redis-server and redpebble
+// alike; redis-cli --tls talks to both. The certificates for those keys are
+// made here, signed by writeCerts' CA.
 func TestTLSEncryptedKey(t *testing.T) {
 	requireBinary(t)
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
 		t.Skip("redis-cli not found")
 	}
-	ossl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not found")
-	}
 	dir := t.TempDir()
 	writeCerts(t, dir)
 	f := func(n string) string { return filepath.Join(dir, n) }
-	forms := map[string][]string{
-		"pkcs8-aes256-sha256": {"pkcs8", "-topk8", "-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA256"},
-		"pkcs8-aes128-sha1":   {"pkcs8", "-topk8", "-v2", "aes-128-cbc", "-v2prf", "hmacWithSHA1"},
-		"pkcs8-des3-sha512":   {"pkcs8", "-topk8", "-v2", "des3", "-v2prf", "hmacWithSHA512"},
-		"traditional-aes256":  {"ec", "-aes256"},
+	keyDir, err := filepath.Abs(filepath.Join("..", "..", "testdata", "tls")) // the servers run elsewhere
+	if err != nil {
+		t.Fatal(err)
 	}
-	for name, args := range forms {
-		key := f(name + ".key")
-		args = append(args, "-in", f("server.key"), "-out", key, "-passout", "pass:s3cret")
-		if out, err := exec.Command(ossl, args...).CombinedOutput(); err != nil {
-			t.Fatalf("openssl %v: %v\n%s", args, err, out)
+	// A server certificate for each plain key of testdata/tls.
+	caPair, err := tls.LoadX509KeyPair(f("ca.crt"), f("ca.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caPair.Certificate[0])
+	for i, plain := range []string{"plain", "rsa-plain"} {
+		b, err := os.ReadFile(filepath.Join(keyDir, plain+".key"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if b, _ := os.ReadFile(key); !strings.Contains(string(b), "ENCRYPTED") {
-			t.Fatalf("%s: openssl wrote no encrypted key:\n%s", name, b)
+		blk, _ := pem.Decode(b)
+		key, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+		if err != nil {
+			t.Fatalf("%s.key: %v", plain, err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(int64(100 + i)), Subject: pkix.Name{CommonName: plain},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.(crypto.Signer).Public(), caPair.PrivateKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f(plain+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, _ := filepath.Glob(filepath.Join(keyDir, "*.key"))
+	n := 0
+	for _, key := range keys {
+		name := strings.TrimSuffix(filepath.Base(key), ".key")
+		if strings.Contains(name, "plain") {
+			continue
+		}
+		n++
+		cert := f("plain.crt")
+		if strings.Contains(name, "rsa") {
+			cert = f("rsa-plain.crt")
 		}
 		t.Run(name, func(t *testing.T) {
 			for _, server := range []string{"redis-server", "redpebble"} {
 				port := freeTCPPort(t)
-				conf := []string{"tls-port " + strconv.Itoa(port), "tls-cert-file " + f("server.crt"), "tls-key-file " + key,
-					"tls-key-file-pass s3cret", "tls-ca-cert-file " + f("ca.crt"), "tls-auth-clients no"}
+				conf := []string{"tls-port " + strconv.Itoa(port), "tls-cert-file " + cert, "tls-key-file " + key,
+					"tls-key-file-pass pw", "tls-ca-cert-file " + f("ca.crt"), "tls-auth-clients no"}
 				if server == "redis-server" {
 					redistest.StartRedis(t, conf...)
 				} else {
@@ -304,5 +333,8 @@ func TestTLSEncryptedKey(t *testing.T) {
 				}
 			}
 		})
+	}
+	if n < 7 {
+		t.Fatalf("%d encrypted keys in %s, want 7", n, keyDir)
 	}
 }
