@@ -434,8 +434,6 @@ func (c *Client) propXclaim(key, group []byte, n *store.StreamNACK, last store.S
 		[]byte("LASTID"), []byte(last.String())})
 }
 
-// propOwn marks the running command as propagating only what its handler
-// lists with propXclaim/propAlso (possibly nothing).
 // propAlways propagates c's command even when it changed nothing, as
 // Redis's commands that count a change unconditionally (server.dirty++).
 func (c *Client) propAlways() {
@@ -444,6 +442,8 @@ func (c *Client) propAlways() {
 	}
 }
 
+// propOwn marks the running command as propagating only what its handler
+// lists with propXclaim/propAlso (possibly nothing).
 func (c *Client) propOwn() {
 	if c.propOn {
 		c.propOverride = true
@@ -812,7 +812,7 @@ func (s *Server) masterCron() {
 		}
 		ms := s.ms()
 		ms.mu.Lock()
-		n := len(ms.slaves)
+		n, on := len(ms.slaves), ms.on
 		var dead []*slave
 		timeout := time.Duration(s.cfg.Int("repl-timeout")) * time.Second
 		for sl := range ms.slaves {
@@ -831,7 +831,7 @@ func (s *Server) masterCron() {
 			ms.noSlavesSince = time.Now()
 		}
 		if n == 0 || s.isReplica() {
-			if ttl := s.cfg.Int("repl-backlog-ttl"); n == 0 && ttl > 0 && time.Since(ms.noSlavesSince) > time.Duration(ttl)*time.Second {
+			if ttl := s.cfg.Int("repl-backlog-ttl"); n == 0 && on && ttl > 0 && time.Since(ms.noSlavesSince) > time.Duration(ttl)*time.Second {
 				s.masterFreeBacklog(ttl)
 			}
 			continue
@@ -853,32 +853,24 @@ func (s *Server) masterCron() {
 // for repl-backlog-ttl seconds, in memory and on disk, under a new
 // replication id so that no PSYNC of the old history can continue (Redis's
 // replicationCron). A replica keeps its backlog: it may be promoted. The
-// group stores the new id and clears the chunks; masterOnCommit then drops
-// the memory backlog, before it serves any PSYNC.
+// request only marks its group: masterBeforeCommit stores the new id and
+// clears the chunks in that group's batch (whatever else the group holds),
+// and masterOnCommit drops the memory backlog before it serves any PSYNC.
 func (s *Server) masterFreeBacklog(ttl int) {
 	ms := s.ms()
-	freed := false
 	err := s.db.Update(func(tx *store.Tx) error {
 		ms.mu.Lock()
 		defer ms.mu.Unlock()
-		if !ms.on || len(ms.slaves) > 0 || len(ms.reqs) > 0 || s.isReplica() {
-			return nil
+		if ms.on && len(ms.slaves) == 0 && len(ms.reqs) == 0 && !s.isReplica() {
+			ms.freeing.Store(true)
 		}
-		db := 0
-		if rs := s.db.Repl(); rs != nil {
-			db = rs.DB
-		}
-		tx.SetRepl(store.ReplState{ReplID: newRunID(), Offset: ms.offset, ReplID2: replication.ZeroID, Offset2: -1, DB: db})
-		_ = tx.ClearBacklog()
-		ms.freeing.Store(true)
-		freed = true
 		return nil
 	})
 	if err != nil {
-		ms.freeing.Store(false) // not stored: the backlog stays
-	} else if freed {
-		s.log.Printf("Replication backlog freed after %d seconds without connected replicas.", ttl)
+		ms.freeing.Store(false) // not committed: the backlog stays
+		return
 	}
+	s.log.Printf("Replication backlog freed after %d seconds without connected replicas.", ttl)
 }
 
 // WAIT numreplicas timeout.

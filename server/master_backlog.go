@@ -64,6 +64,18 @@ func (s *Server) masterBeforeCommit(tx *store.Tx) {
 	ms.mu.Lock()
 	id, off, id2, off2 := ms.replID, ms.offset, ms.replID2, ms.offset2
 	ms.mu.Unlock()
+	if ms.freeing.Load() {
+		// repl-backlog-ttl (masterFreeBacklog): the history ends here; the
+		// group's bytes are not fed to a backlog that no longer exists.
+		db := 0
+		if rs := s.db.Repl(); rs != nil {
+			db = rs.DB
+		}
+		tx.SetRepl(store.ReplState{ReplID: newRunID(), Offset: off, ReplID2: replication.ZeroID, Offset2: -1, DB: db})
+		_ = tx.ClearBacklog()
+		ms.committing, ms.chunks = nil, ms.chunks[:0]
+		return
+	}
 	end := off + int64(len(p))
 	rs, has := tx.PendingRepl()
 	replica := s.isReplica()
