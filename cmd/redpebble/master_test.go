@@ -188,12 +188,7 @@ func TestMasterChainAndPromotion(t *testing.T) {
 	}
 
 	// Promotion: the sub-replica continues with the new id (+CONTINUE).
-	oldID := info(t, rc, "replication")["master_replid"]
-	rc.MustOK("REPLICAOF", "NO", "ONE")
-	waitFor(t, 20*time.Second, "the sub-replica to reconnect", func() bool {
-		s := info(t, sc, "replication")
-		return s["master_link_status"] == "up" && s["master_replid2"] == oldID
-	})
+	promote(t, rc, sc)
 	typedWorkload(t, rc, rng, 2000)
 	waitConverged(t, rc, sc)
 	// (That the sub-replica continued partially is checked by
@@ -482,22 +477,42 @@ func TestMasterPublishPropagates(t *testing.T) {
 	waitConverged(t, tc, mc, redistest.Dial(t, leaf.Addr))
 }
 
+// promote runs REPLICAOF NO ONE on rc and waits until its replica sc is
+// linked again under the new id, the old one as its replid2.
+func promote(t *testing.T, rc, sc *redistest.Conn) {
+	t.Helper()
+	oldID := info(t, rc, "replication")["master_replid"]
+	rc.MustOK("REPLICAOF", "NO", "ONE")
+	waitFor(t, 20*time.Second, "the sub-replica to reconnect", func() bool {
+		s := info(t, sc, "replication")
+		return s["master_link_status"] == "up" && s["master_replid2"] == oldID
+	})
+}
+
+// startChain starts redis-server → redpebble → redis-server with every
+// type and 1,000 random writes (seeded) on the top master, converged.
+func startChain(t *testing.T, seed int64) (top, rp, sub *redistest.Server, tc, rc, sc *redistest.Conn, rng *rand.Rand) {
+	t.Helper()
+	requireFollower(t)
+	top = redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
+	tc = redistest.Dial(t, top.Addr)
+	fillTypes(t, tc, "pre")
+	rp = startFollower(t, top, t.TempDir())
+	rc = redistest.Dial(t, rp.Addr)
+	waitSynced(t, tc, rc)
+	sub = replicaOf(t, rp)
+	sc = redistest.Dial(t, sub.Addr)
+	rng = rand.New(rand.NewSource(seed))
+	typedWorkload(t, tc, rng, 1000)
+	waitConverged(t, tc, rc, sc)
+	return
+}
+
 // TestChainSubReplicaMovesToTopPartially: the stream is forwarded
 // verbatim, so a sub-replica of redpebble has the top master's replid and
 // offsets and can follow the top master directly with a partial resync.
 func TestChainSubReplicaMovesToTopPartially(t *testing.T) {
-	requireFollower(t)
-	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
-	tc := redistest.Dial(t, top.Addr)
-	fillTypes(t, tc, "pre")
-	rp := startFollower(t, top, t.TempDir())
-	rc := redistest.Dial(t, rp.Addr)
-	waitSynced(t, tc, rc)
-	sub := replicaOf(t, rp)
-	sc := redistest.Dial(t, sub.Addr)
-	rng := rand.New(rand.NewSource(3))
-	typedWorkload(t, tc, rng, 1000)
-	waitConverged(t, tc, rc, sc)
+	top, _, _, tc, rc, sc, rng := startChain(t, 3)
 	before := info(t, tc, "stats")
 	sc.MustOK("REPLICAOF", "127.0.0.1", strconv.Itoa(top.Port))
 	typedWorkload(t, tc, rng, 500)
@@ -522,18 +537,7 @@ func TestChainSubReplicaMovesToTopPartially(t *testing.T) {
 // original master, now a replica itself, and continues partially too.
 // Every step is checked on the serving node's sync_full/sync_partial_ok.
 func TestMasterPromotionFailoverPSYNC2(t *testing.T) {
-	requireFollower(t)
-	top := redistest.StartRedis(t, "enable-debug-command yes", "repl-diskless-sync-delay 0")
-	tc := redistest.Dial(t, top.Addr)
-	fillTypes(t, tc, "pre")
-	rp := startFollower(t, top, t.TempDir())
-	rc := redistest.Dial(t, rp.Addr)
-	waitSynced(t, tc, rc)
-	sub := replicaOf(t, rp)
-	sc := redistest.Dial(t, sub.Addr)
-	rng := rand.New(rand.NewSource(7))
-	typedWorkload(t, tc, rng, 1000)
-	waitConverged(t, tc, rc, sc)
+	top, rp, _, tc, rc, sc, rng := startChain(t, 7)
 
 	stats := func(c *redistest.Conn) (full, partial int) {
 		st := info(t, c, "stats")
@@ -549,13 +553,8 @@ func TestMasterPromotionFailoverPSYNC2(t *testing.T) {
 		}
 	}
 
-	oldID := info(t, rc, "replication")["master_replid"]
 	f0, p0 := stats(rc)
-	rc.MustOK("REPLICAOF", "NO", "ONE")
-	waitFor(t, 20*time.Second, "the sub-replica to reconnect", func() bool {
-		s := info(t, sc, "replication")
-		return s["master_link_status"] == "up" && s["master_replid2"] == oldID
-	})
+	promote(t, rc, sc)
 	typedWorkload(t, rc, rng, 1000)
 	waitConverged(t, rc, sc)
 	expectPartial("the sub-replica after the promotion", rc, f0, p0)

@@ -75,10 +75,10 @@ func freeTCPPort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// TestTLS serves TLS beside the plain port and talks to it with redis-cli
-// --tls: without client certificates (tls-auth-clients no), then requiring
-// them (yes), then optional.
-func TestTLS(t *testing.T) {
+// tlsSetup finds redis-cli and writes writeCerts' files to a temporary
+// directory; f names a file there.
+func tlsSetup(t *testing.T) (cli string, f func(string) string) {
+	t.Helper()
 	requireBinary(t)
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
@@ -86,7 +86,14 @@ func TestTLS(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeCerts(t, dir)
-	f := func(n string) string { return filepath.Join(dir, n) }
+	return cli, func(n string) string { return filepath.Join(dir, n) }
+}
+
+// TestTLS serves TLS beside the plain port and talks to it with redis-cli
+// --tls: without client certificates (tls-auth-clients no), then requiring
+// them (yes), then optional.
+func TestTLS(t *testing.T) {
+	cli, f := tlsSetup(t)
 	run := func(port int, extra ...string) (string, error) {
 		args := append([]string{"--tls", "--cacert", f("ca.crt"), "-h", "127.0.0.1", "-p", strconv.Itoa(port)}, extra...)
 		out, err := exec.Command(cli, args...).CombinedOutput()
@@ -265,14 +272,7 @@ func TestTLSReplicaOfRedpebble(t *testing.T) {
 // alike; redis-cli --tls talks to both. The certificates for those keys are
 // made here, signed by writeCerts' CA.
 func TestTLSEncryptedKey(t *testing.T) {
-	requireBinary(t)
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		t.Skip("redis-cli not found")
-	}
-	dir := t.TempDir()
-	writeCerts(t, dir)
-	f := func(n string) string { return filepath.Join(dir, n) }
+	cli, f := tlsSetup(t)
 	keyDir, err := filepath.Abs(filepath.Join("..", "..", "testdata", "tls")) // the servers run elsewhere
 	if err != nil {
 		t.Fatal(err)
