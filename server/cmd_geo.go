@@ -156,6 +156,7 @@ loop:
 	c.args = argv
 	zaddGeneric(c, false)
 	c.args = args
+	c.propAlso(argv...) // propagated as the zadd it ran, as Redis (when it changed anything)
 }
 
 func cmdGeopos(c *Client) {

@@ -594,6 +594,7 @@ func cmdSwapDB(c *Client) {
 		c.fail(err)
 		return
 	}
+	c.propAlways() // swapdbCommand counts a change, even for SWAPDB 0 0
 	c.ok()
 }
 

@@ -132,6 +132,8 @@ func rewriteForPropagation(c *Client, tx *store.Tx, reply []byte) [][][]byte {
 			t *= 1000
 		}
 		return [][][]byte{{b("SET"), argv[1], argv[3], b("PXAT"), b(strconv.FormatInt(now+t, 10))}}
+	case "getset":
+		return [][][]byte{{b("SET"), argv[1], argv[2]}}
 	case "set":
 		for i := 3; i+1 < len(argv); i++ {
 			opt := strings.ToLower(string(argv[i]))
@@ -146,6 +148,13 @@ func rewriteForPropagation(c *Client, tx *store.Tx, reply []byte) [][][]byte {
 				break
 			}
 			return [][][]byte{{b("SET"), argv[1], argv[2], b("PXAT"), b(strconv.FormatInt(t, 10))}}
+		}
+		// No relative expiry: propagated without GET, as setCommand.
+		for i := 3; i < len(argv); i++ {
+			if strings.EqualFold(string(argv[i]), "get") {
+				out := append(append([][]byte(nil), argv[:i]...), argv[i+1:]...)
+				return [][][]byte{out}
+			}
 		}
 	case "xadd":
 		id := replyStrings(reply)
