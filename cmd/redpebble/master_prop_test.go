@@ -165,6 +165,16 @@ func TestMasterPropagationLikeRedis(t *testing.T) {
 		{"XADD", "X2", "1-1", "f", "v"}, {"XADD", "X2", "2-1", "f", "v"}, {"XTRIM", "X2", "MAXLEN", "1"}, {"XDEL", "X2", "9-9"},
 		{"XSETID", "X2", "5-5"}, {"XGROUP", "CREATE", "X2", "g2", "$", "MKSTREAM"}, {"XGROUP", "DESTROY", "X2", "g2"},
 		{"SORT", "L", "ALPHA", "STORE", "L3"}, {"UNLINK", "L3", "nokey"}, {"PERSIST", "nokey"}, {"DEL", "a", "m1", "m2"},
+		{"PFADD", "P3", "x", "y"}, {"PFCOUNT", "P3"}, {"PFCOUNT", "P3"}, {"PFCOUNT", "P3", "P"},
+		{"LPUSHX", "nol", "a"}, {"RPUSHX", "L", "z"}, {"ZADD", "Z6", "1", "a", "2", "b", "3", "c", "4", "d"}, {"ZPOPMIN", "Z6"},
+		{"ZREMRANGEBYRANK", "Z6", "0", "0"}, {"ZREMRANGEBYLEX", "Z6", "[a", "[b"}, {"ZDIFFSTORE", "Z7", "1", "Z6"}, {"ZINTERSTORE", "Z8", "2", "Z6", "Z7"},
+		{"HMSET", "H2", "a", "1"}, {"SPOP", "S4", "0"}, {"SPOP", "nos"}, {"XADD", "nox", "NOMKSTREAM", "*", "f", "v"},
+		{"XGROUP", "CREATE", "X2", "g3", "0"}, {"XGROUP", "SETID", "X2", "g3", "$"}, {"XGROUP", "CREATECONSUMER", "X2", "g3", "c1"},
+		{"XGROUP", "DELCONSUMER", "X2", "g3", "c1"}, {"XACK", "X2", "g3", "1-1"}, {"COPY", "H2", "H3", "DB", "2", "REPLACE"},
+		{"RESTORE", "r4", "0", "$payload", "REPLACE"}, {"SETRANGE", "nokey2", "0", ""}, {"INCRBYFLOAT", "newf", "0.1"},
+		{"SCRIPT", "LOAD", "return 1"}, {"SCRIPT", "FLUSH"}, {"SELECT", "2"}, {"SET", "db2", "v"}, {"SELECT", "0"}, {"SET", "db0", "v"},
+		{"MULTI"}, {"SET", "t1", "1"}, {"EXPIRE", "t1", "100"}, {"GET", "t1"}, {"EXEC"},
+		{"MULTI"}, {"GET", "t1"}, {"EXEC"}, {"SADD", "S9", "only"}, {"MULTI"}, {"SPOP", "S9"}, {"INCR", "t1"}, {"EXEC"},
 	}
 	run := func(addr string) []string {
 		c := redistest.Dial(t, addr)
