@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -63,6 +64,9 @@ func rewriteForPropagation(c *Client, tx *store.Tx, reply []byte) [][][]byte {
 			return [][][]byte{{b(strings.ToUpper(name[1:])), v[0]}}
 		}
 	case "blmove":
+		if c.blk != nil { // served after blocking: Redis writes the shared lower-case words
+			return [][][]byte{{b("LMOVE"), argv[1], argv[2], bytes.ToLower(argv[3]), bytes.ToLower(argv[4])}}
+		}
 		return [][][]byte{{b("LMOVE"), argv[1], argv[2], argv[3], argv[4]}}
 	case "brpoplpush":
 		return [][][]byte{{b("RPOPLPUSH"), argv[1], argv[2]}}

@@ -90,12 +90,35 @@ func propagated(t *testing.T, addr string, cmds [][]string) []string {
 	c := redistest.Dial(t, addr)
 	c.MustOK("DEBUG", "SET-ACTIVE-EXPIRE", "0")
 	c.MustOK("SELECT", "0")
+	var woken []chan struct{}
+	inMulti := false
 	for _, cmd := range cmds {
-		if cmd[0] == "sleep" {
+		switch cmd[0] {
+		case "sleep":
 			time.Sleep(50 * time.Millisecond)
+			continue
+		case "blocked": // the rest runs on another connection, blocked until a later command serves it
+			bc := redistest.Dial(t, addr)
+			done := make(chan struct{})
+			go func() { bc.Do(cmd[1:]...); close(done) }()
+			woken = append(woken, done)
+			time.Sleep(100 * time.Millisecond)
 			continue
 		}
 		c.Do(cmd...)
+		if n := strings.ToUpper(cmd[0]); n == "MULTI" || inMulti && n != "EXEC" {
+			inMulti = true
+			continue
+		}
+		inMulti = false
+		for _, done := range woken {
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("a blocked command was not served by %v", cmd)
+			}
+		}
+		woken = nil
 	}
 	c.MustOK("SET", "end-marker", "1")
 	var out []string
@@ -175,6 +198,15 @@ func TestMasterPropagationLikeRedis(t *testing.T) {
 		{"SCRIPT", "LOAD", "return 1"}, {"SCRIPT", "FLUSH"}, {"SELECT", "2"}, {"SET", "db2", "v"}, {"SELECT", "0"}, {"SET", "db0", "v"},
 		{"MULTI"}, {"SET", "t1", "1"}, {"EXPIRE", "t1", "100"}, {"GET", "t1"}, {"EXEC"},
 		{"MULTI"}, {"GET", "t1"}, {"EXEC"}, {"SADD", "S9", "only"}, {"MULTI"}, {"SPOP", "S9"}, {"INCR", "t1"}, {"EXEC"},
+		{"blocked", "BLPOP", "bk", "0"}, {"RPUSH", "bk", "a", "b"},
+		{"blocked", "BLMOVE", "bk2", "bk3", "LEFT", "RIGHT", "0"}, {"LPUSH", "bk2", "x"},
+		{"blocked", "BZPOPMIN", "bz", "0"}, {"ZADD", "bz", "1", "m", "2", "n"},
+		{"blocked", "BLMPOP", "0", "1", "bk4", "RIGHT", "COUNT", "2"}, {"RPUSH", "bk4", "1", "2", "3"},
+		{"XGROUP", "CREATE", "bx", "g", "$", "MKSTREAM"},
+		{"blocked", "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "bx", ">"}, {"XADD", "bx", "7-1", "f", "v"},
+		{"blocked", "BLPOP", "bk5", "0"}, {"MULTI"}, {"RPUSH", "bk5", "a"}, {"RPUSH", "bk5", "b"}, {"EXEC"},
+		{"blocked", "BRPOPLPUSH", "bk6", "bk7", "0"}, {"RPUSH", "bk6", "q"},
+		{"blocked", "BRPOP", "bk8", "0"}, {"blocked", "BLPOP", "bk8", "0"}, {"RPUSH", "bk8", "1", "2"},
 	}
 	run := func(addr string) []string {
 		c := redistest.Dial(t, addr)
