@@ -144,6 +144,18 @@ func FuzzACLRules(f *testing.F) {
 				}
 			}
 		}
+		// A full-permission "*" key pattern that is not allkeys (from
+		// %RW~*: only ~* and allkeys set the flag) is written "~*" by ACL
+		// LIST, which loads as allkeys: a different user in Redis 7.0.15 too
+		// (ACL SETUSER u %RW~* then ~foo is accepted; its line "~* ~foo"
+		// then fails to load).
+		for _, s := range u.sels {
+			for _, k := range s.keys {
+				if k.pat == "*" && k.flags == aclAll && !s.allKeys {
+					return
+				}
+			}
+		}
 		// ACL LIST's line, read back as ACL LOAD does (into a new user).
 		back, bad := mergeSelectorArgs(strings.Fields(desc))
 		if back == nil && bad >= 0 {
