@@ -78,7 +78,7 @@ type Client struct {
 	// XAUTOCLAIM) sets propOverride and lists them in propCmds.
 	propOn       bool
 	propOverride bool
-	propForce    bool // propagate though no record changed (FUNCTION FLUSH)
+	propForce    bool // propagate though no record changed (FUNCTION FLUSH, SWAPDB)
 	propCmds     [][][]byte
 
 	// MULTI state.

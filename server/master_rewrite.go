@@ -155,7 +155,7 @@ func rewriteForPropagation(c *Client, tx *store.Tx, reply []byte) [][][]byte {
 		}
 		// No relative expiry: propagated without GET, as setCommand.
 		for i := 3; i < len(argv); i++ {
-			if strings.EqualFold(string(argv[i]), "get") {
+			if bytes.EqualFold(argv[i], []byte("get")) {
 				out := append(append([][]byte(nil), argv[:i]...), argv[i+1:]...)
 				return [][][]byte{out}
 			}

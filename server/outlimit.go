@@ -62,12 +62,6 @@ func outputPending(c *Client) int64 {
 	return used
 }
 
-// overOutputLimit reports whether pending output bytes put c over l at now,
-// keeping the soft limit's timer.
-func overOutputLimit(c *Client, l *pubsub.Limits, pending int64, now time.Time) bool {
-	return overLimit(l, pending, &c.softLimitSince, now)
-}
-
 // overLimit is checkClientOutputBufferLimits' rule: over the hard limit, or
 // over the soft one for longer than its seconds (since holds when it
 // started, zero while under it).
@@ -93,7 +87,7 @@ func (s *Server) checkOutput(c *Client) {
 		return
 	}
 	l := s.normalLimits()
-	if l == nil || !overOutputLimit(c, l, outputPending(c), time.Now()) {
+	if l == nil || !overLimit(l, outputPending(c), &c.softLimitSince, time.Now()) {
 		return
 	}
 	s.logOutputLimit(c)

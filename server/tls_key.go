@@ -215,7 +215,7 @@ func decryptPKCS8(der, pass []byte) ([]byte, error) {
 		return nil, errors.New("decrypting the private key: wrong password or corrupt key")
 	}
 	out = out[:len(out)-n]
-	if _, err := x509.ParsePKCS8PrivateKey(out); err != nil {
+	if !parsesAsKey("PRIVATE KEY", out) {
 		return nil, errors.New("decrypting the private key: wrong password or corrupt key")
 	}
 	return out, nil
